@@ -1,0 +1,1 @@
+"""Schema → pydantic codec generator: discover → lower → render → write (or check)."""

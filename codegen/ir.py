@@ -1,0 +1,55 @@
+"""The small intermediate representation templates see; never raw schema dicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class KindIR:
+    """One value kind a field may hold: the runtime constructor call and its Python type."""
+
+    expr: str  # e.g. "k.Int(bounds=k.Bounds(gt=0))"
+    pytype: str  # e.g. "int"
+
+
+@dataclass(frozen=True)
+class FieldIR:
+    name: str  # JSON name (the estimator attribute)
+    pyname: str  # Python identifier in the generated class
+    required: bool
+    kinds: tuple[KindIR, ...]
+    shape: tuple[tuple[int | str, ...], ...] = ()
+
+    @property
+    def annotation(self) -> str:
+        types: list[str] = []
+        for k in self.kinds:
+            if k.pytype not in types:
+                types.append(k.pytype)
+        pytype = " | ".join(types)
+        kinds = ", ".join(k.expr for k in self.kinds)
+        return f"Annotated[{pytype}, k.OneOf(({kinds},))]"
+
+
+@dataclass(frozen=True)
+class ModelIR:
+    schema_id: str
+    class_path: str  # public path, e.g. sklearn.linear_model.Ridge
+    source: str  # schema path relative to the repository root
+    sha256: str
+    module: str  # generated module, e.g. milo_codec._generated.sklearn.linear_model.Ridge.v1
+    version: int
+    params: tuple[FieldIR, ...]
+    state: tuple[FieldIR, ...]
+    derived: tuple[str, ...] = ()
+    invariants: tuple[str, ...] = ()
+    extra_imports: tuple[str, ...] = field(default=())
+
+    @property
+    def import_module(self) -> str:
+        return self.class_path.rsplit(".", 1)[0]
+
+    @property
+    def class_name(self) -> str:
+        return self.class_path.rsplit(".", 1)[1]

@@ -1,0 +1,69 @@
+"""Runtime base classes that generated codecs build on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
+
+Shape = tuple[int | str, ...]
+
+
+class CodecModel(BaseModel):
+    """Strict, immutable, unknown fields refused; fields are read by their JSON name."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        validate_by_alias=True,
+        validate_by_name=False,
+        arbitrary_types_allowed=True,
+        hide_input_in_errors=True,
+        revalidate_instances="never",
+    )
+
+    # The file's key order: attribute order is part of a faithful __dict__.
+    _json_order: tuple[str, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_key_order(cls, data: Any, handler: Any) -> Any:
+        obj = handler(data)
+        if isinstance(data, dict):
+            obj._json_order = tuple(data)
+        return obj
+
+    def fields_by_json_name(self) -> dict[str, Any]:
+        """The decoded values keyed by their JSON names, in the file's order."""
+        by_alias = {info.alias or name: name for name, info in type(self).model_fields.items()}
+        return {key: getattr(self, by_alias[key]) for key in self._json_order}
+
+
+class NodeModel(CodecModel):
+    """A validated model node: inert data, nothing constructed yet."""
+
+    params: CodecModel
+    state: CodecModel | None
+
+    @classmethod
+    def codec(cls) -> ModelCodec:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class ModelCodec:
+    """Everything generated from one schema file, bound in generated code."""
+
+    schema_id: str
+    class_path: str
+    source: str
+    node: type[NodeModel]
+    estimator_class: Callable[[], type]
+    param_names: tuple[str, ...]
+    state_names: tuple[str, ...]
+    shapes: dict[str, tuple[Shape, ...]]
+    derived: tuple[str, ...]
+    invariants: tuple[str, ...]

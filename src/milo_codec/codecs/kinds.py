@@ -1,0 +1,644 @@
+"""Value kinds: the vocabulary generated codecs use to declare what each field may hold.
+
+Each kind knows its JSON tag and builds a strict pydantic-core schema that validates the
+JSON value *and* decodes it to the exact Python value (numpy arrays, tuples, numpy scalars).
+A field holding several kinds is a tagged union: the JSON type (or, for tagged objects, the
+single key) picks the one kind that is checked, so an error is reported for that kind only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import GetCoreSchemaHandler, ValidationError
+from pydantic_core import PydanticCustomError, core_schema
+
+from milo_codec.values import arrays, objects
+from milo_codec.values.problems import DecodeProblem
+from milo_codec.values.scalars import NONFINITE_NAMES, NUMPY_SCALARS, decode_numpy_scalar
+
+# Tags appear in pydantic error locations; the marker lets error paths drop them.
+TAG_MARK = "§"
+
+
+def value_tag(v: Any) -> str:
+    """The tag of a raw JSON value: its JSON type, or the key of a tagged object."""
+    if v is None:
+        return TAG_MARK + "null"
+    t = type(v)
+    if t is bool:
+        return TAG_MARK + "bool"
+    if t is int:
+        return TAG_MARK + "int"
+    if t is float:
+        return TAG_MARK + "float"
+    if t is str:
+        return TAG_MARK + "str"
+    if t is list:
+        return TAG_MARK + "list"
+    if t is dict:
+        if "schema" in v and "class" in v:
+            return TAG_MARK + "model"
+        if len(v) == 1:
+            return TAG_MARK + "{" + next(iter(v)) + "}"
+        return TAG_MARK + "object"
+    return TAG_MARK + "?"
+
+
+def _fail(message: str) -> PydanticCustomError:
+    return PydanticCustomError("milo", message)
+
+
+def _raise_problem(p: DecodeProblem, title: str = "value") -> None:
+    """Re-raise a located decode problem so pydantic prefixes the outer location."""
+    if not p.loc:
+        raise _fail(p.message)
+    raise ValidationError.from_exception_data(
+        title,
+        [{"type": _fail(p.message), "loc": p.loc, "input": None}],  # type: ignore[list-item]
+    )
+
+
+def _plain(fn: Any) -> core_schema.CoreSchema:
+    def validate(v: Any) -> Any:
+        try:
+            return fn(v)
+        except DecodeProblem as p:
+            _raise_problem(p)
+
+    return core_schema.no_info_plain_validator_function(validate)
+
+
+@dataclass(frozen=True)
+class Kind:
+    tag: ClassVar[str]
+    describe: ClassVar[str]
+
+    def schema(self) -> core_schema.CoreSchema:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Bounds:
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+
+    def check(self, x: Any) -> str | None:
+        if self.ge is not None and not x >= self.ge:
+            return f"must be >= {self.ge}"
+        if self.gt is not None and not x > self.gt:
+            return f"must be > {self.gt}"
+        if self.le is not None and not x <= self.le:
+            return f"must be <= {self.le}"
+        if self.lt is not None and not x < self.lt:
+            return f"must be < {self.lt}"
+        return None
+
+
+@dataclass(frozen=True)
+class Null(Kind):
+    tag = TAG_MARK + "null"
+    describe = "null"
+
+    def schema(self) -> core_schema.CoreSchema:
+        return core_schema.none_schema()
+
+
+@dataclass(frozen=True)
+class Bool(Kind):
+    tag = TAG_MARK + "bool"
+    describe = "a boolean"
+
+    def schema(self) -> core_schema.CoreSchema:
+        return core_schema.bool_schema(strict=True)
+
+
+@dataclass(frozen=True)
+class Int(Kind):
+    tag = TAG_MARK + "int"
+    describe = "an integer"
+    bounds: Bounds = field(default_factory=Bounds)
+    enum: tuple[int, ...] | None = None
+
+    def schema(self) -> core_schema.CoreSchema:
+        if self.enum is not None:
+            return core_schema.literal_schema(list(self.enum))
+        b = self.bounds
+        return core_schema.int_schema(strict=True, ge=b.ge, gt=b.gt, le=b.le, lt=b.lt)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Float(Kind):
+    """A finite Python float (a JSON number with a fraction or exponent)."""
+
+    tag = TAG_MARK + "float"
+    describe = "a number"
+    bounds: Bounds = field(default_factory=Bounds)
+
+    def schema(self) -> core_schema.CoreSchema:
+        b = self.bounds
+        return core_schema.float_schema(
+            strict=True, allow_inf_nan=False, ge=b.ge, gt=b.gt, le=b.le, lt=b.lt
+        )
+
+
+@dataclass(frozen=True)
+class NonFinite(Kind):
+    """A non-finite Python float: ``{"float": "NaN" | "Infinity" | "-Infinity"}``."""
+
+    tag = TAG_MARK + "{float}"
+    describe = '{"float": "NaN" | "Infinity" | "-Infinity"}'
+    allowed: tuple[str, ...] = ("NaN", "Infinity", "-Infinity")
+
+    def schema(self) -> core_schema.CoreSchema:
+        inner = core_schema.typed_dict_schema(
+            {"float": core_schema.typed_dict_field(core_schema.literal_schema(list(self.allowed)))},
+            extra_behavior="forbid",
+        )
+        return core_schema.no_info_after_validator_function(
+            lambda d: NONFINITE_NAMES[d["float"]], inner
+        )
+
+
+@dataclass(frozen=True)
+class Str(Kind):
+    tag = TAG_MARK + "str"
+    describe = "a string"
+    enum: tuple[str, ...] | None = None
+    pattern: str | None = None
+    max_length: int | None = None
+
+    def schema(self) -> core_schema.CoreSchema:
+        if self.enum is not None:
+            return core_schema.literal_schema(list(self.enum))
+        return core_schema.str_schema(strict=True, pattern=self.pattern, max_length=self.max_length)
+
+
+@dataclass(frozen=True)
+class NumpyScalar(Kind):
+    """``{"float64": 0.5}`` → ``np.float64(0.5)``; the bounds apply to the value."""
+
+    dtype: str = "float64"
+    bounds: Bounds = field(default_factory=Bounds)
+    describe = "a numpy scalar"
+
+    @property
+    def tag(self) -> str:  # type: ignore[override]
+        return TAG_MARK + "{" + self.dtype + "}"
+
+    def schema(self) -> core_schema.CoreSchema:
+        name, bounds = self.dtype, self.bounds
+
+        def decode(d: Any) -> Any:
+            x = decode_numpy_scalar(name, d[name])
+            if name not in ("bool", "str_"):
+                problem = bounds.check(x)
+                if problem:
+                    raise DecodeProblem((name,), problem)
+            return x
+
+        if name not in NUMPY_SCALARS:
+            raise ValueError(f"unknown numpy scalar dtype {name}")
+        return _plain(decode)
+
+
+@dataclass(frozen=True)
+class ListOf(Kind):
+    tag = TAG_MARK + "list"
+    describe = "an array"
+    items: OneOf | None = None
+    prefix: tuple[OneOf, ...] | None = None
+    min_items: int | None = None
+    max_items: int | None = None
+
+    def schema(self) -> core_schema.CoreSchema:
+        if self.prefix is not None:
+            return core_schema.no_info_after_validator_function(
+                list,
+                # JSON gives lists; the items' own schemas stay strict.
+                core_schema.tuple_schema([p.core() for p in self.prefix], strict=False),
+            )
+        items = self.items.core() if self.items is not None else AnyValue().schema()
+        return core_schema.list_schema(
+            items, min_length=self.min_items, max_length=self.max_items, strict=True
+        )
+
+
+@dataclass(frozen=True)
+class TupleOf(Kind):
+    """``{"tuple": [...]}`` → a Python tuple."""
+
+    tag = TAG_MARK + "{tuple}"
+    describe = '{"tuple": [...]}'
+    items: OneOf | None = None
+    prefix: tuple[OneOf, ...] | None = None
+    min_items: int | None = None
+    max_items: int | None = None
+
+    def schema(self) -> core_schema.CoreSchema:
+        inner = ListOf(
+            items=self.items, prefix=self.prefix, min_items=self.min_items, max_items=self.max_items
+        ).schema()
+        td = core_schema.typed_dict_schema(
+            {"tuple": core_schema.typed_dict_field(inner)}, extra_behavior="forbid"
+        )
+        return core_schema.no_info_after_validator_function(lambda d: tuple(d["tuple"]), td)
+
+
+@dataclass(frozen=True)
+class DictOf(Kind):
+    """``{"dict": {"key": value, ...}}`` → a dict with string keys (order kept)."""
+
+    tag = TAG_MARK + "{dict}"
+    describe = '{"dict": {...}}'
+    values: OneOf | None = None
+    properties: tuple[tuple[str, OneOf, bool], ...] | None = None
+
+    def schema(self) -> core_schema.CoreSchema:
+        if self.properties is not None:
+            inner: core_schema.CoreSchema = core_schema.typed_dict_schema(
+                {
+                    name: core_schema.typed_dict_field(kind.core(), required=required)
+                    for name, kind, required in self.properties
+                },
+                extra_behavior="forbid",
+            )
+        else:
+            values = self.values.core() if self.values is not None else AnyValue().schema()
+            inner = core_schema.dict_schema(
+                core_schema.str_schema(strict=True), values, strict=True
+            )
+        td = core_schema.typed_dict_schema(
+            {"dict": core_schema.typed_dict_field(inner)}, extra_behavior="forbid"
+        )
+        return core_schema.no_info_after_validator_function(lambda d: dict(d["dict"]), td)
+
+
+@dataclass(frozen=True)
+class DictItems(Kind):
+    """``{"dict_items": [[key, value], ...]}`` → a dict whose keys are not all strings."""
+
+    tag = TAG_MARK + "{dict_items}"
+    describe = '{"dict_items": [[key, value], ...]}'
+    keys: OneOf | None = None
+    values: OneOf | None = None
+
+    def schema(self) -> core_schema.CoreSchema:
+        k = self.keys.core() if self.keys is not None else AnyValue().schema()
+        v = self.values.core() if self.values is not None else AnyValue().schema()
+        pairs = core_schema.list_schema(core_schema.tuple_schema([k, v], strict=False), strict=True)
+        td = core_schema.typed_dict_schema(
+            {"dict_items": core_schema.typed_dict_field(pairs)}, extra_behavior="forbid"
+        )
+
+        def build(d: Any) -> dict:
+            out: dict = {}
+            for i, (key, value) in enumerate(d["dict_items"]):
+                try:
+                    if key in out:
+                        raise _located(("dict_items", i, 0), f"duplicate key {key!r}")
+                except TypeError:
+                    raise _located(("dict_items", i, 0), "key is not hashable") from None
+                out[key] = value
+            return out
+
+        return core_schema.no_info_after_validator_function(build, td)
+
+
+def _located(loc: tuple, message: str) -> ValidationError:
+    return ValidationError.from_exception_data(
+        "value", [{"type": _fail(message), "loc": loc, "input": None}]  # type: ignore[list-item]
+    )
+
+
+@dataclass(frozen=True)
+class NDArray(Kind):
+    """``{"ndarray": {...}}`` with a dtype and rank from ``allowed`` (dtype ``"U"`` = any width)."""
+
+    tag = TAG_MARK + "{ndarray}"
+    describe = '{"ndarray": {...}}'
+    allowed: tuple[tuple[str, int], ...] = ()
+
+    def schema(self) -> core_schema.CoreSchema:
+        allowed = self.allowed
+
+        def decode(d: Any) -> np.ndarray:
+            payload = d.get("ndarray") if isinstance(d, dict) and len(d) == 1 else None
+            if not isinstance(payload, dict):
+                raise DecodeProblem((), 'expected {"ndarray": {...}}')
+            dtype = payload.get("dtype")
+            shape = payload.get("shape")
+            ndim = len(shape) if isinstance(shape, list) else -1
+            family = "U" if isinstance(dtype, str) and dtype[:1] == "U" else dtype
+            if not any(family == dt and (nd == ndim or nd < 0) for dt, nd in allowed):
+                wanted = ", ".join(
+                    f"{dt} with {nd} dimension{'s' if nd != 1 else ''}" if nd >= 0 else f"{dt}"
+                    for dt, nd in allowed
+                )
+                raise DecodeProblem(
+                    ("ndarray",),
+                    f"array is {dtype} with {ndim} dimensions; expected {wanted}",
+                )
+            try:
+                return arrays.decode_ndarray(payload, decode_any_element)
+            except DecodeProblem as p:
+                raise p.within("ndarray") from None
+
+        return _plain(decode)
+
+
+@dataclass(frozen=True)
+class Recarray(Kind):
+    tag = TAG_MARK + "{recarray}"
+    describe = '{"recarray": {...}}'
+
+    def schema(self) -> core_schema.CoreSchema:
+        def decode(d: Any) -> np.ndarray:
+            try:
+                return arrays.decode_recarray(d["recarray"])
+            except DecodeProblem as p:
+                raise p.within("recarray") from None
+
+        return _plain(decode)
+
+
+@dataclass(frozen=True)
+class Sparse(Kind):
+    tag = TAG_MARK + "{sparse}"
+    describe = '{"sparse": {...}}'
+
+    def schema(self) -> core_schema.CoreSchema:
+        def decode(d: Any) -> Any:
+            try:
+                return arrays.decode_sparse(d["sparse"])
+            except DecodeProblem as p:
+                raise p.within("sparse") from None
+
+        return _plain(decode)
+
+
+@dataclass(frozen=True)
+class Named(Kind):
+    """A closed-table object named by a string: ``{"function": "numpy.log1p"}`` and friends."""
+
+    key: str = "function"
+    names: tuple[str, ...] = ()
+    describe = "a named object"
+
+    @property
+    def tag(self) -> str:  # type: ignore[override]
+        return TAG_MARK + "{" + self.key + "}"
+
+    def schema(self) -> core_schema.CoreSchema:
+        key, names = self.key, self.names
+        table = _NAMED_TABLES[key]
+
+        def decode(d: Any) -> Any:
+            name = d[key]
+            if not isinstance(name, str) or name not in names:
+                raise DecodeProblem((key,), f"expected one of {', '.join(map(repr, names))}")
+            return table(name)
+
+        return _plain(decode)
+
+
+_NAMED_TABLES: dict[str, Any] = {
+    "function": lambda n: objects.FUNCTIONS[n],
+    "type": lambda n: objects.TYPES[n],
+    "dtype": lambda n: arrays.parse_dtype(n),
+}
+
+
+@dataclass(frozen=True)
+class CompiledLoss(Kind):
+    tag = TAG_MARK + "{closs}"
+    describe = '{"closs": {...}}'
+    names: tuple[str, ...] = ()
+
+    def schema(self) -> core_schema.CoreSchema:
+        names = self.names
+
+        def decode(d: Any) -> Any:
+            payload = d["closs"]
+            if isinstance(payload, dict) and payload.get("name") not in names:
+                raise DecodeProblem(("closs", "name"), f"expected one of {', '.join(names)}")
+            try:
+                return objects.decode_compiled_loss(payload)
+            except DecodeProblem as p:
+                raise p.within("closs") from None
+
+        return _plain(decode)
+
+
+@dataclass(frozen=True)
+class Loss(Kind):
+    tag = TAG_MARK + "{loss}"
+    describe = '{"loss": {...}}'
+    names: tuple[str, ...] = ()
+
+    def schema(self) -> core_schema.CoreSchema:
+        names = self.names
+        args = core_schema.dict_schema(
+            core_schema.str_schema(strict=True), OneOf((Int(), Float(), Null())).core(), strict=True
+        )
+        td = core_schema.typed_dict_schema(
+            {
+                "name": core_schema.typed_dict_field(core_schema.literal_schema(list(names))),
+                "args": core_schema.typed_dict_field(args),
+                "constant_hessian": core_schema.typed_dict_field(core_schema.bool_schema(strict=True)),
+            },
+            extra_behavior="forbid",
+        )
+        outer = core_schema.typed_dict_schema(
+            {"loss": core_schema.typed_dict_field(td)}, extra_behavior="forbid"
+        )
+
+        def build(d: Any) -> Any:
+            p = d["loss"]
+            try:
+                return objects.decode_python_loss(p["name"], p["args"], p["constant_hessian"])
+            except DecodeProblem as e:
+                raise _located(("loss", *e.loc), e.message) from None
+
+        return core_schema.no_info_after_validator_function(build, outer)
+
+
+@dataclass(frozen=True)
+class BSpline(Kind):
+    tag = TAG_MARK + "{bspline}"
+    describe = '{"bspline": {...}}'
+
+    def schema(self) -> core_schema.CoreSchema:
+        td = core_schema.typed_dict_schema(
+            {
+                "t": core_schema.typed_dict_field(NDArray(allowed=(("float64", 1),)).schema()),
+                "c": core_schema.typed_dict_field(
+                    NDArray(allowed=(("float64", 1), ("float64", 2))).schema()
+                ),
+                "k": core_schema.typed_dict_field(core_schema.int_schema(strict=True, ge=0, le=20)),
+                "extrapolate": core_schema.typed_dict_field(
+                    core_schema.union_schema(
+                        [core_schema.bool_schema(strict=True), core_schema.literal_schema(["periodic"])]
+                    )
+                ),
+                "axis": core_schema.typed_dict_field(core_schema.int_schema(strict=True, ge=0, le=1)),
+            },
+            extra_behavior="forbid",
+        )
+        outer = core_schema.typed_dict_schema(
+            {"bspline": core_schema.typed_dict_field(td)}, extra_behavior="forbid"
+        )
+
+        def build(d: Any) -> Any:
+            from scipy.interpolate import BSpline as _BSpline
+
+            p = d["bspline"]
+            t, c, k = p["t"], p["c"], p["k"]
+            if t.shape[0] < 2 * k + 2:
+                raise _located(("bspline", "t"), f"needs at least {2 * k + 2} knots for degree {k}")
+            if c.shape[0] < t.shape[0] - k - 1:
+                raise _located(("bspline", "c"), "fewer coefficients than knots - degree - 1")
+            if (np.diff(t) < 0).any() or not np.isfinite(t).all():
+                raise _located(("bspline", "t"), "knots must be finite and non-decreasing")
+            if p["axis"] >= c.ndim:
+                raise _located(("bspline", "axis"), "axis out of range for c")
+            return _BSpline.construct_fast(t, c, k, extrapolate=p["extrapolate"], axis=p["axis"])
+
+        return core_schema.no_info_after_validator_function(build, outer)
+
+
+@dataclass(frozen=True)
+class Model(Kind):
+    """A nested model node; ``schemas`` restricts which models may stand here (empty: any)."""
+
+    tag = TAG_MARK + "model"
+    describe = "a model node"
+    schemas: tuple[str, ...] = ()
+
+    def schema(self) -> core_schema.CoreSchema:
+        allowed = self.schemas
+
+        def validate(v: Any) -> Any:
+            from milo_codec.codecs.registry import codec_for
+
+            sid = v.get("schema")
+            codec = codec_for(sid) if isinstance(sid, str) else None
+            if codec is None:
+                raise _located(
+                    ("schema",),
+                    f"unknown model schema {sid!r}; milo_codec.supported_models() lists the known ones",
+                )
+            if allowed and sid not in allowed:
+                raise _located(("schema",), f"this field does not accept {codec.class_path}")
+            return codec.node.model_validate(v)
+
+        return core_schema.no_info_plain_validator_function(validate)
+
+
+@dataclass(frozen=True)
+class AnyValue(Kind):
+    """Any value of the milo value encoding (used for object-array elements and untyped slots)."""
+
+    tag = TAG_MARK + "*"
+    describe = "any value"
+
+    def schema(self) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(_validate_any)
+
+
+def _generic_kinds() -> OneOf:
+    return OneOf(
+        (
+            Null(),
+            Bool(),
+            Int(),
+            Float(),
+            Str(),
+            NonFinite(),
+            *(NumpyScalar(dtype=n) for n in NUMPY_SCALARS),
+            ListOf(),
+            TupleOf(),
+            DictOf(),
+            DictItems(),
+            NDArray(allowed=tuple((dt, -1) for dt in (*arrays.NUMERIC_DTYPES, "U", "object"))),
+            Sparse(),
+            Recarray(),
+            Named(key="dtype", names=arrays.NUMERIC_DTYPES),
+            Named(key="type", names=tuple(objects.TYPES)),
+            Model(),
+        )
+    )
+
+
+_ANY_VALIDATOR: list[Any] = []
+
+
+def _validate_any(v: Any) -> Any:
+    if not _ANY_VALIDATOR:
+        from pydantic import TypeAdapter
+        from typing import Annotated
+
+        _ANY_VALIDATOR.append(TypeAdapter(Annotated[Any, _generic_kinds()]))
+    return _ANY_VALIDATOR[0].validate_python(v, strict=True)
+
+
+def decode_any_element(v: Any, loc: tuple[str | int, ...]) -> Any:
+    try:
+        return _validate_any(v)
+    except ValidationError as e:
+        err = e.errors()[0]
+        inner = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith(TAG_MARK)))
+        raise DecodeProblem((*loc, *inner), err["msg"]) from None
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """The kinds a field may hold. Used as ``Annotated[T, OneOf((...))]`` in generated codecs."""
+
+    kinds: Sequence[Kind]
+
+    def core(self) -> core_schema.CoreSchema:
+        by_tag: dict[str, list[core_schema.CoreSchema]] = {}
+        for k in self.kinds:
+            if isinstance(k, AnyValue):
+                return k.schema()
+            by_tag.setdefault(k.tag, []).append(k.schema())
+        choices: dict[Any, core_schema.CoreSchema] = {
+            tag: s[0] if len(s) == 1 else core_schema.union_schema(s, mode="left_to_right")
+            for tag, s in by_tag.items()
+        }
+        expected = _describe_expected(self.kinds)
+        return core_schema.tagged_union_schema(
+            choices,
+            discriminator=value_tag,
+            custom_error_type="milo",
+            custom_error_message=f"expected {expected}",
+        )
+
+    def __get_pydantic_core_schema__(
+        self, source_type: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return self.core()
+
+
+def _describe_expected(kinds: Sequence[Kind]) -> str:
+    parts: list[str] = []
+    for k in kinds:
+        if isinstance(k, Str) and k.enum is not None:
+            d = "one of " + ", ".join(repr(x) for x in k.enum)
+        elif isinstance(k, NumpyScalar):
+            d = f'{{"{k.dtype}": ...}}'
+        elif isinstance(k, Named):
+            d = f'{{"{k.key}": ...}}'
+        else:
+            d = k.describe
+        if d not in parts:
+            parts.append(d)
+    if len(parts) == 1:
+        return parts[0]
+    return ", ".join(parts[:-1]) + " or " + parts[-1]

@@ -1,0 +1,50 @@
+"""Named invariants that symbolic shapes cannot express; schemas list them in x-milo-invariants."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from milo_codec.errors import Problem
+
+Check = Callable[[dict[str, Any], dict[str, Any], str], list[Problem]]
+
+
+def _n_unique(a: np.ndarray) -> int:
+    try:
+        return len(set(a.tolist()))
+    except TypeError:
+        return -1
+
+
+def classes_unique(params: dict, state: dict, path: str) -> list[Problem]:
+    """Predictions index ``classes_``; repeated labels would make two outputs one class."""
+    classes = state.get("classes_")
+    if isinstance(classes, np.ndarray) and classes.ndim == 1 and _n_unique(classes) != classes.shape[0]:
+        return [Problem(f"{path}.state.classes_", "class labels must be unique")]
+    return []
+
+
+def linear_classifier_rows(params: dict, state: dict, path: str) -> list[Problem]:
+    """A binary linear classifier has one row of coefficients; a multiclass one a row per class."""
+    classes, coef = state.get("classes_"), state.get("coef_")
+    if not (isinstance(classes, np.ndarray) and isinstance(coef, np.ndarray)) or coef.ndim != 2:
+        return []
+    n = classes.shape[0]
+    expected = 1 if n == 2 else n
+    if coef.shape[0] != expected:
+        return [
+            Problem(
+                f"{path}.state.coef_",
+                f"has {coef.shape[0]} rows but {n} classes need {expected}",
+            )
+        ]
+    return []
+
+
+CHECKS: dict[str, Check] = {
+    "classes_unique": classes_unique,
+    "linear_classifier_rows": linear_classifier_rows,
+}

@@ -1,0 +1,43 @@
+"""JSON paths (``$.model.params.C``) from pydantic error locations and decode locations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from pydantic import ValidationError
+
+from milo_codec.codecs.kinds import TAG_MARK
+from milo_codec.errors import Problem
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def json_path(loc: Iterable[str | int], root: str = "$") -> str:
+    out = [root]
+    for part in loc:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif part.startswith(TAG_MARK):
+            continue  # a union tag, not a place in the document
+        elif _IDENT.match(part):
+            out.append(f".{part}")
+        else:
+            out.append("[" + repr(part).replace("'", '"') + "]")
+    return "".join(out)
+
+
+_MESSAGES = {
+    "extra_forbidden": "unknown field; remove it (fields are fixed by the schema)",
+    "missing": "required field is missing",
+}
+
+
+def problems_from(error: ValidationError, root: str = "$") -> list[Problem]:
+    problems = []
+    for e in error.errors(include_url=False, include_input=False):
+        message = _MESSAGES.get(e["type"], e["msg"])
+        if e["type"] == "literal_error" and "expected" in e.get("ctx", {}):
+            message = f"expected {e['ctx']['expected']}"
+        problems.append(Problem(json_path(e["loc"], root), message))
+    return problems

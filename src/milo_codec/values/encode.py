@@ -1,0 +1,152 @@
+"""Python values → JSON trees, keeping every value's exact type.
+
+The mapping is fixed by the value's type alone; the schema then decides whether that value
+is allowed where it stands (``dump`` validates what it wrote before writing the file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from milo_codec.errors import UnsupportedModelError
+from milo_codec.values import arrays, objects
+from milo_codec.values.scalars import encode_float, encode_numpy_scalar
+
+ModelEncoder = Callable[[Any, str], dict]
+
+
+class ValueEncoder:
+    """Encodes one model's values; nested estimators go back through ``encode_model``."""
+
+    def __init__(self, encode_model: ModelEncoder) -> None:
+        self.encode_model = encode_model
+
+    def __call__(self, v: Any, path: str) -> Any:
+        t = type(v)
+        if v is None or t is bool or t is str:
+            return v
+        if t is int:
+            return v
+        if t is float:
+            return encode_float(v)
+        if t is list:
+            return [self(x, f"{path}[{i}]") for i, x in enumerate(v)]
+        if t is tuple:
+            return {"tuple": [self(x, f"{path}[{i}]") for i, x in enumerate(v)]}
+        if t is dict:
+            if all(type(k) is str for k in v):
+                return {"dict": {k: self(x, f"{path}.{k}") for k, x in v.items()}}
+            return {
+                "dict_items": [
+                    [self(k, f"{path}.<key {i}>"), self(x, f"{path}[{k!r}]")]
+                    for i, (k, x) in enumerate(v.items())
+                ]
+            }
+        if t is np.ndarray:
+            return self._array(v, path)
+        if isinstance(v, np.generic) and t in _SCALAR_TYPES:
+            return encode_numpy_scalar(v)
+        if t is np.dtype or isinstance(v, np.dtype):
+            return {"dtype": self._dtype(v, path)}
+        if isinstance(v, type):
+            name = objects.type_name(v)
+            if name is None:
+                raise _unsupported(path, v, f"type objects other than {', '.join(objects.TYPES)}")
+            return {"type": name}
+        if sp.issparse(v):
+            try:
+                return arrays.encode_sparse(v, self, path)
+            except TypeError as e:
+                raise _unsupported(path, v, str(e)) from None
+        if _is_estimator(v):
+            return self.encode_model(v, path)
+        if objects.is_compiled_loss(v):
+            try:
+                return objects.encode_compiled_loss(v)
+            except TypeError as e:
+                raise _unsupported(path, v, str(e)) from None
+        if objects.is_python_loss(v):
+            try:
+                return objects.encode_python_loss(v, self, path)
+            except TypeError as e:
+                raise _unsupported(path, v, str(e)) from None
+        if _is_bspline(v):
+            return {
+                "bspline": {
+                    "t": self._array(v.t, f"{path}.t"),
+                    "c": self._array(v.c, f"{path}.c"),
+                    "k": int(v.k),
+                    "extrapolate": v.extrapolate if v.extrapolate == "periodic" else bool(v.extrapolate),
+                    "axis": int(v.axis),
+                }
+            }
+        if callable(v):
+            name = objects.function_name(v)
+            if name is None:
+                raise UnsupportedModelError(
+                    f"{path}: the callable {_describe(v)} cannot be written: a file may only name "
+                    f"functions from the allow-list ({', '.join(objects.FUNCTIONS)}). "
+                    "Use one of them, or a built-in option of the estimator instead of a function."
+                )
+            return {"function": name}
+        raise _unsupported(path, v, "values of this type")
+
+    def _array(self, a: np.ndarray, path: str) -> dict:
+        try:
+            if a.dtype.names is not None:
+                return arrays.encode_recarray(a, path)
+            return arrays.encode_ndarray(a, self, path)
+        except TypeError as e:
+            raise _unsupported(path, a, str(e)) from None
+
+    def _dtype(self, d: np.dtype, path: str) -> str:
+        try:
+            name = arrays.dtype_name(np.dtype(d))
+        except TypeError as e:
+            raise _unsupported(path, d, str(e)) from None
+        return name
+
+
+_SCALAR_TYPES = {
+    np.bool_,
+    np.int8,
+    np.int16,
+    np.int32,
+    np.int64,
+    np.uint8,
+    np.uint16,
+    np.uint32,
+    np.uint64,
+    np.float32,
+    np.float64,
+    np.str_,
+}
+
+
+def _is_estimator(v: Any) -> bool:
+    from sklearn.base import BaseEstimator
+
+    return isinstance(v, BaseEstimator)
+
+
+def _is_bspline(v: Any) -> bool:
+    from scipy.interpolate import BSpline
+
+    return type(v) is BSpline
+
+
+def _describe(v: Any) -> str:
+    mod = getattr(v, "__module__", None) or type(v).__module__
+    name = getattr(v, "__qualname__", None) or type(v).__qualname__
+    return f"{mod}.{name}"
+
+
+def _unsupported(path: str, v: Any, what: str) -> UnsupportedModelError:
+    return UnsupportedModelError(
+        f"{path}: cannot write a value of type {type(v).__module__}.{type(v).__qualname__} "
+        f"({what} are not supported by the milo format)."
+    )

@@ -1,0 +1,227 @@
+"""Closed tables of the non-data objects a model may hold, and how each is written and rebuilt.
+
+Nothing outside these tables can be written or read: a file names an entry by its key and
+can never name an arbitrary import path. Every entry is bound here, in code.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import numpy as np
+
+from milo_codec.values.problems import DecodeProblem
+
+# Functions a model may hold (e.g. FunctionTransformer's func). A schema narrows this list
+# further for each field; this table only maps the names used in files to the objects.
+FUNCTIONS: dict[str, Any] = {
+    f"numpy.{name}": getattr(np, name)
+    for name in (
+        "abs",
+        "arcsinh",
+        "arctan",
+        "cbrt",
+        "exp",
+        "exp2",
+        "expm1",
+        "log",
+        "log10",
+        "log1p",
+        "log2",
+        "negative",
+        "reciprocal",
+        "sign",
+        "sinh",
+        "sqrt",
+        "square",
+        "tanh",
+        "arctanh",
+    )
+}
+
+# Python and numpy type objects used as parameters (e.g. ``dtype=np.float64``).
+TYPES: dict[str, type] = {
+    "builtins.bool": bool,
+    "builtins.int": int,
+    "builtins.float": float,
+    "builtins.str": str,
+    "builtins.object": object,
+    **{
+        f"numpy.{name}": getattr(np, name)
+        for name in (
+            "bool_",
+            "int8",
+            "int16",
+            "int32",
+            "int64",
+            "uint8",
+            "uint16",
+            "uint32",
+            "uint64",
+            "float32",
+            "float64",
+        )
+    },
+}
+
+
+def _identity_lookup(table: dict[str, Any], value: Any) -> str | None:
+    for name, obj in table.items():
+        if obj is value:
+            return name
+    return None
+
+
+def function_name(value: Any) -> str | None:
+    return _identity_lookup(FUNCTIONS, value)
+
+
+def type_name(value: Any) -> str | None:
+    return _identity_lookup(TYPES, value)
+
+
+# ---------------------------------------------------------------------------
+# Compiled (Cython) loss objects held by SGD models and sklearn's loss classes.
+
+
+def _compiled_losses() -> dict[str, tuple[type, int]]:
+    from sklearn._loss import _loss as cy
+    from sklearn.linear_model import _sgd_fast as sgd
+
+    table: dict[str, tuple[type, int]] = {
+        "Hinge": (sgd.Hinge, 1),
+        "SquaredHinge": (sgd.SquaredHinge, 1),
+        "ModifiedHuber": (sgd.ModifiedHuber, 0),
+        "EpsilonInsensitive": (sgd.EpsilonInsensitive, 1),
+        "SquaredEpsilonInsensitive": (sgd.SquaredEpsilonInsensitive, 1),
+    }
+    for name, nargs in (
+        ("CyHalfSquaredError", 0),
+        ("CyAbsoluteError", 0),
+        ("CyPinballLoss", 1),
+        ("CyHuberLoss", 1),
+        ("CyHalfPoissonLoss", 0),
+        ("CyHalfGammaLoss", 0),
+        ("CyHalfTweedieLoss", 1),
+        ("CyHalfTweedieLossIdentity", 1),
+        ("CyHalfBinomialLoss", 0),
+        ("CyExponentialLoss", 0),
+        ("CyHalfMultinomialLoss", 0),
+    ):
+        table[name] = (getattr(cy, name), nargs)
+    return table
+
+
+def _python_losses() -> dict[str, tuple[type, tuple[str, ...]]]:
+    from sklearn._loss import loss
+
+    table: dict[str, tuple[type, tuple[str, ...]]] = {}
+    for name in (
+        "HalfSquaredError",
+        "AbsoluteError",
+        "PinballLoss",
+        "HuberLoss",
+        "HalfPoissonLoss",
+        "HalfGammaLoss",
+        "HalfTweedieLoss",
+        "HalfTweedieLossIdentity",
+        "HalfBinomialLoss",
+        "ExponentialLoss",
+        "HalfMultinomialLoss",
+    ):
+        cls = getattr(loss, name)
+        args = tuple(
+            p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "sample_weight", "xp", "device")
+        )
+        table[name] = (cls, args)
+    return table
+
+
+_CACHE: dict[str, Any] = {}
+
+
+def compiled_losses() -> dict[str, tuple[type, int]]:
+    if "compiled" not in _CACHE:
+        _CACHE["compiled"] = _compiled_losses()
+    return _CACHE["compiled"]
+
+
+def python_losses() -> dict[str, tuple[type, tuple[str, ...]]]:
+    if "python" not in _CACHE:
+        _CACHE["python"] = _python_losses()
+    return _CACHE["python"]
+
+
+def is_compiled_loss(value: Any) -> bool:
+    mod = type(value).__module__
+    return mod in ("sklearn.linear_model._sgd_fast", "sklearn._loss._loss")
+
+
+def is_python_loss(value: Any) -> bool:
+    return type(value).__module__ == "sklearn._loss.loss"
+
+
+def encode_compiled_loss(value: Any) -> dict:
+    name = type(value).__name__
+    entry = compiled_losses().get(name)
+    if entry is None or type(value) is not entry[0]:
+        raise TypeError(f"compiled loss {type(value).__qualname__} is not supported")
+    _, args = value.__reduce__()[:2]
+    if len(args) != entry[1]:
+        raise TypeError(f"compiled loss {name} has unexpected state {args!r}")
+    return {"closs": {"name": name, "args": [float(a) for a in args]}}
+
+
+def decode_compiled_loss(payload: Any) -> Any:
+    if not (isinstance(payload, dict) and set(payload) == {"name", "args"}):
+        raise DecodeProblem((), 'expected {"name": ..., "args": [...]}')
+    entry = compiled_losses().get(payload["name"])
+    if entry is None:
+        raise DecodeProblem(("name",), f"unknown compiled loss {payload['name']!r}")
+    args = payload["args"]
+    if not isinstance(args, list) or len(args) != entry[1]:
+        raise DecodeProblem(("args",), f"expected {entry[1]} numeric arguments")
+    for i, a in enumerate(args):
+        if type(a) not in (int, float) or not np.isfinite(a):
+            raise DecodeProblem(("args", i), "expected a finite number")
+    return entry[0](*[float(a) for a in args])
+
+
+def encode_python_loss(value: Any, encode: Any, path: str) -> dict:
+    name = type(value).__name__
+    entry = python_losses().get(name)
+    if entry is None or type(value) is not entry[0]:
+        raise TypeError(f"loss {type(value).__qualname__} is not supported")
+    cls, arg_names = entry
+    args = {}
+    for a in arg_names:
+        v = getattr(value, a, None)
+        if v is None:
+            v = getattr(value.closs, a)
+        args[a] = v
+    return {
+        "loss": {
+            "name": name,
+            "args": {k: encode(v, f"{path}.args.{k}") for k, v in args.items()},
+            "constant_hessian": bool(value.constant_hessian),
+        }
+    }
+
+
+def decode_python_loss(name: Any, args: dict, constant_hessian: Any) -> Any:
+    entry = python_losses().get(name)  # type: ignore[arg-type]
+    if entry is None:
+        raise DecodeProblem(("name",), f"unknown loss {name!r}")
+    cls, arg_names = entry
+    if set(args) != set(arg_names):
+        raise DecodeProblem(("args",), f"expected exactly the arguments {list(arg_names)}")
+    if type(constant_hessian) is not bool:
+        raise DecodeProblem(("constant_hessian",), "expected a boolean")
+    try:
+        obj = cls(**args)
+    except (ValueError, TypeError) as e:
+        raise DecodeProblem(("args",), str(e)) from None
+    # Set by the loss's constructor from whether sample weights were given at fit time.
+    obj.constant_hessian = constant_hessian
+    return obj

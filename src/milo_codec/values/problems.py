@@ -1,0 +1,16 @@
+"""A problem found while decoding one value, located relative to that value."""
+
+from __future__ import annotations
+
+
+class DecodeProblem(Exception):
+    """Raised by value decoders; ``loc`` is relative to the value being decoded."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = tuple(loc)
+        self.message = message
+
+    def within(self, *outer: str | int) -> DecodeProblem:
+        """The same problem seen from an enclosing value."""
+        return DecodeProblem((*outer, *self.loc), self.message)

@@ -1,0 +1,87 @@
+"""Exact equality of Python values, as a round trip must preserve them: same types, same
+dtypes, same bits (NaN payload-insensitive only where numpy itself is), same key order."""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def assert_identical(a: Any, b: Any, path: str = "$", layout: bool = True) -> None:
+    """``layout=False`` compares array values and dtypes but not memory layout (for outputs)."""
+    ta, tb = type(a), type(b)
+    assert ta is tb, f"{path}: type {ta.__module__}.{ta.__qualname__} != {tb.__module__}.{tb.__qualname__}"
+    if _is_frame(a):
+        _frames(a, b, path)
+    elif a is None or ta in (bool, str, int, bytes):
+        assert a == b, f"{path}: {a!r} != {b!r}"
+    elif ta is float:
+        assert struct.pack("<d", a) == struct.pack("<d", b), f"{path}: {a!r} != {b!r}"
+    elif isinstance(a, np.generic):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), f"{path}: {a!r} != {b!r}"
+    elif ta is np.ndarray:
+        _arrays(a, b, path, layout)
+    elif sp.issparse(a):
+        assert a.shape == b.shape, f"{path}: shape {a.shape} != {b.shape}"
+        for name in ("data", "indices", "indptr"):
+            _arrays(getattr(a, name), getattr(b, name), f"{path}.{name}", layout)
+    elif ta in (list, tuple):
+        assert len(a) == len(b), f"{path}: length {len(a)} != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_identical(x, y, f"{path}[{i}]", layout)
+    elif ta is dict:
+        assert list(a) == list(b), f"{path}: keys {list(a)} != {list(b)}"
+        for k in a:
+            assert_identical(a[k], b[k], f"{path}[{k!r}]", layout)
+    elif isinstance(a, np.dtype) or isinstance(a, type) or callable(a) and not hasattr(a, "__dict__"):
+        assert a == b, f"{path}: {a!r} != {b!r}"
+    elif hasattr(a, "__dict__") and not isinstance(a, type):
+        if hasattr(a, "__func__"):  # bound method: same function, same owner state
+            assert a.__func__ is b.__func__, f"{path}: different functions"
+            return
+        assert_identical(vars(a), vars(b), f"{path}.__dict__", layout)
+    elif hasattr(a, "__reduce__") and type(a).__module__.startswith("sklearn."):
+        ra, rb = a.__reduce__(), b.__reduce__()
+        assert_identical(ra[0], rb[0], f"{path}.__reduce__[0]")
+        assert_identical(tuple(ra[1]), tuple(rb[1]), f"{path}.__reduce__[1]")
+    else:
+        assert a == b, f"{path}: {a!r} != {b!r}"
+
+
+def _arrays(a: np.ndarray, b: np.ndarray, path: str, layout: bool = True) -> None:
+    assert a.dtype == b.dtype, f"{path}: dtype {a.dtype} != {b.dtype}"
+    assert a.shape == b.shape, f"{path}: shape {a.shape} != {b.shape}"
+    if not layout:
+        pass
+    elif a.flags.c_contiguous or a.flags.f_contiguous:
+        assert (a.flags.c_contiguous, a.flags.f_contiguous) == (b.flags.c_contiguous, b.flags.f_contiguous), (
+            f"{path}: memory layout differs"
+        )
+    else:  # a strided view of some larger array comes back as a compact C-ordered copy
+        assert b.flags.c_contiguous, f"{path}: a strided array must come back C-contiguous"
+    if a.dtype.kind == "O":
+        for i, (x, y) in enumerate(zip(a.reshape(-1), b.reshape(-1))):
+            assert_identical(x, y, f"{path}.flat[{i}]")
+    else:
+        assert np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes(), f"{path}: values differ"
+
+
+def _is_frame(v: Any) -> bool:
+    return type(v).__module__.split(".")[0] == "pandas"
+
+
+def _frames(a: Any, b: Any, path: str) -> None:
+    import pandas as pd
+
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+        for col in a.columns:
+            _arrays(a[col].to_numpy(), b[col].to_numpy(), f"{path}[{col!r}]", layout=False)
+    elif isinstance(a, pd.Series):
+        pd.testing.assert_series_equal(a, b, check_exact=True)
+        _arrays(a.to_numpy(), b.to_numpy(), path, layout=False)
+    else:
+        assert a.equals(b), f"{path}: pandas objects differ"

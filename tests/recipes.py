@@ -1,0 +1,403 @@
+"""Fit recipes: real fitted instances of every supported class, and the inputs to query them with.
+
+A recipe is a named way of fitting one class (dense, sparse, float32, string labels, a
+DataFrame, pandas output, a class_weight dict, multi-output, ...). Recipes are chosen from
+what each estimator accepts; a recipe an estimator cannot take (e.g. sparse input for a
+class that refuses it) is left out by a probe fit, never silently skipped at test time.
+
+Used by the round-trip tests and by tools/draft_schema.py.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import clone, is_classifier, is_regressor
+
+INFERENCE_METHODS = (
+    "predict",
+    "predict_proba",
+    "predict_log_proba",
+    "predict_joint_log_proba",
+    "decision_function",
+    "score_samples",
+    "transform",
+    "inverse_transform",
+    "get_feature_names_out",
+    "score",
+)
+
+
+@dataclass
+class Fitted:
+    recipe: str
+    estimator: Any
+    X: Any  # query input for predict/transform-like methods
+    y: Any = None  # targets, for score
+    is_label_transformer: bool = False
+
+
+@dataclass(frozen=True)
+class Recipe:
+    id: str
+    fit: Callable[[], Fitted]
+    tags: tuple[str, ...] = field(default=())
+
+
+def _rng(seed: int = 0) -> np.random.RandomState:
+    return np.random.RandomState(seed)
+
+
+def _X(n: int = 60, d: int = 5, seed: int = 0, positive: bool = False) -> np.ndarray:
+    X = _rng(seed).rand(n, d) if positive else _rng(seed).randn(n, d)
+    return X
+
+
+def _y_class(n: int, k: int, seed: int = 1) -> np.ndarray:
+    y = np.arange(n) % k
+    _rng(seed).shuffle(y)
+    return y
+
+
+def _y_reg(X: np.ndarray, seed: int = 2) -> np.ndarray:
+    w = _rng(seed).randn(X.shape[1])
+    return X @ w + 0.1 * _rng(seed + 1).randn(X.shape[0]) + 3.0
+
+
+def _quiet_fit(est: Any, *args: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return est.fit(*args)
+
+
+# ---------------------------------------------------------------------------
+# Per-class base estimators: parameters that make a class fit on small data.
+
+
+def base_estimator(cls: type) -> Any:
+    name = cls.__name__
+    from sklearn.linear_model import LinearRegression
+
+    special: dict[str, Callable[[], Any]] = {
+        "GaussianRandomProjection": lambda: cls(n_components=3, random_state=0),
+        "SparseRandomProjection": lambda: cls(n_components=3, random_state=0),
+        "RANSACRegressor": lambda: cls(estimator=LinearRegression(), random_state=0),
+        "QuantileTransformer": lambda: cls(n_quantiles=20),
+        "FunctionTransformer": lambda: cls(func=np.log1p, inverse_func=np.expm1),
+        "TheilSenRegressor": lambda: cls(random_state=0, max_subpopulation=200),
+        "SGDClassifier": lambda: cls(random_state=0, max_iter=50, tol=None),
+        "SGDRegressor": lambda: cls(random_state=0, max_iter=50, tol=None),
+        "SGDOneClassSVM": lambda: cls(random_state=0, max_iter=50, tol=None),
+        "Perceptron": lambda: cls(random_state=0, max_iter=50, tol=None),
+        "PassiveAggressiveClassifier": lambda: cls(random_state=0, max_iter=50, tol=None),
+        "PassiveAggressiveRegressor": lambda: cls(random_state=0, max_iter=50, tol=None),
+        "KBinsDiscretizer": lambda: cls(n_bins=3, quantile_method="averaged_inverted_cdf"),
+        "SplineTransformer": lambda: cls(n_knots=4),
+        "QuantileRegressor": lambda: cls(alpha=0.01),
+        "LogisticRegressionCV": lambda: cls(Cs=3, cv=3, max_iter=200),
+        "RidgeClassifierCV": lambda: cls(alphas=(0.1, 1.0, 10.0)),
+        "ElasticNetCV": lambda: cls(cv=3, n_alphas=5) if _has_param(cls, "n_alphas") else cls(cv=3),
+        "LassoCV": lambda: cls(cv=3),
+        "MultiTaskElasticNetCV": lambda: cls(cv=3),
+        "MultiTaskLassoCV": lambda: cls(cv=3),
+        "LarsCV": lambda: cls(cv=3),
+        "LassoLarsCV": lambda: cls(cv=3),
+        "OrthogonalMatchingPursuitCV": lambda: cls(cv=3),
+        "TargetEncoder": lambda: cls(random_state=0, cv=3),
+        "MLPClassifier": lambda: cls(random_state=0, max_iter=50),
+    }
+    if name in special:
+        return special[name]()
+    params = cls().get_params()
+    kwargs = {}
+    if "random_state" in params:
+        kwargs["random_state"] = 0
+    return cls(**kwargs)
+
+
+def _has_param(cls: type, name: str) -> bool:
+    return name in cls().get_params()
+
+
+# ---------------------------------------------------------------------------
+# Recipe families
+
+
+def _classifier_recipes(cls: type) -> list[Recipe]:
+    def make(rid: str, X: Any, y: Any, est_fn: Callable[[], Any] | None = None, Xq: Any = None) -> Recipe:
+        def fit() -> Fitted:
+            est = est_fn() if est_fn else base_estimator(cls)
+            _quiet_fit(est, X, y)
+            return Fitted(rid, est, X if Xq is None else Xq, y)
+
+        return Recipe(rid, fit)
+
+    positive = cls.__name__ in ("MultinomialNB", "ComplementNB", "CategoricalNB", "BernoulliNB")
+    X = _X(60, 5, positive=positive)
+    if cls.__name__ == "CategoricalNB":
+        X = _rng(3).randint(0, 4, size=(60, 5))
+    y3 = _y_class(60, 3)
+    out = [
+        make("int-labels", X, y3),
+        make("binary", X[:50], _y_class(50, 2)),
+        make("str-labels", X, np.array(["ham", "spam", "eggs", "bacon"])[_y_class(60, 4)]),
+        make("float32", X.astype(np.float32), y3),
+    ]
+    if _has_param(cls, "class_weight"):
+        out.append(
+            make(
+                "class-weight-dict",
+                X,
+                y3,
+                lambda: base_estimator(cls).set_params(class_weight={0: 2.0, 1: 1.0, 2: 0.5}),
+            )
+        )
+    out.append(make("sparse", sp.csr_matrix(X * (np.abs(X) > 0.5)), y3))
+    out.append(make("multioutput", X, np.c_[y3, _y_class(60, 2, seed=5)]))
+    out.append(_dataframe_recipe(cls, X, y3))
+    return out
+
+
+def _regressor_recipes(cls: type) -> list[Recipe]:
+    def make(rid: str, X: Any, y: Any, est_fn: Callable[[], Any] | None = None) -> Recipe:
+        def fit() -> Fitted:
+            est = est_fn() if est_fn else base_estimator(cls)
+            _quiet_fit(est, X, y)
+            return Fitted(rid, est, X, y)
+
+        return Recipe(rid, fit)
+
+    X = _X(60, 5)
+    y = _y_reg(X)
+    if cls.__name__ in ("PoissonRegressor", "GammaRegressor", "TweedieRegressor"):
+        y = np.exp(y / 4)
+    if cls.__name__ == "IsotonicRegression":
+        x1 = X[:, 0]
+        return [
+            make("dense-1d", x1, y),
+            make("float32", x1.astype(np.float32), y.astype(np.float32)),
+            make("decreasing", x1, -y, lambda: cls(increasing=False, out_of_bounds="clip")),
+        ]
+    yy = np.c_[y, _y_reg(X, seed=7)]
+    if cls.__name__.startswith("MultiTask"):
+        return [make("multioutput", X, yy), make("float32", X.astype(np.float32), yy)]
+    out = [
+        make("dense", X, y),
+        make("float32", X.astype(np.float32), y),
+        make("sparse", sp.csr_matrix(X * (np.abs(X) > 0.5)), y),
+        make("multioutput", X, yy),
+    ]
+    out.append(_dataframe_recipe(cls, X, y))
+    return out
+
+
+def _dataframe_recipe(cls: type, X: np.ndarray, y: Any) -> Recipe:
+    def fit() -> Fitted:
+        import pandas as pd
+
+        df = pd.DataFrame(X, columns=[f"feature_{i}" for i in range(X.shape[1])])
+        est = base_estimator(cls)
+        _quiet_fit(est, df, y)
+        return Fitted("dataframe", est, df, y)
+
+    return Recipe("dataframe", fit)
+
+
+def _transformer_recipes(cls: type) -> list[Recipe]:
+    name = cls.__name__
+
+    def make(rid: str, X: Any, est_fn: Callable[[], Any] | None = None, y: Any = None, Xq: Any = None) -> Recipe:
+        def fit() -> Fitted:
+            est = est_fn() if est_fn else base_estimator(cls)
+            if y is None:
+                _quiet_fit(est, X)
+            else:
+                _quiet_fit(est, X, y)
+            return Fitted(rid, est, X if Xq is None else Xq, y)
+
+        return Recipe(rid, fit)
+
+    if name in ("LabelEncoder", "LabelBinarizer"):
+        def label(rid: str, y: Any, est_fn: Callable[[], Any] | None = None) -> Recipe:
+            def fit() -> Fitted:
+                est = est_fn() if est_fn else cls()
+                est.fit(y)
+                return Fitted(rid, est, y, is_label_transformer=True)
+
+            return Recipe(rid, fit)
+
+        out = [
+            label("int-labels", _y_class(30, 3)),
+            label("str-labels", np.array(["b", "a", "c"])[_y_class(30, 3)]),
+            label("binary", _y_class(30, 2)),
+        ]
+        if name == "LabelBinarizer":
+            out.append(label("sparse-output", _y_class(30, 4), lambda: cls(sparse_output=True)))
+            out.append(label("multilabel", np.eye(4, dtype=int)[_y_class(30, 4)] | np.eye(4, dtype=int)[_y_class(30, 4, seed=9)]))
+        return out
+    if name == "MultiLabelBinarizer":
+        def mlb(rid: str, y: Any, est_fn: Callable[[], Any] | None = None) -> Recipe:
+            def fit() -> Fitted:
+                est = est_fn() if est_fn else cls()
+                est.fit(y)
+                return Fitted(rid, est, y, is_label_transformer=True)
+
+            return Recipe(rid, fit)
+
+        return [
+            mlb("int-labels", [[1, 2], [3], [2, 3, 4], []]),
+            mlb("str-labels", [["sci-fi", "drama"], ["comedy"], []]),
+            mlb("sparse-output", [[1, 2], [3]], lambda: cls(sparse_output=True)),
+            mlb("given-classes", [[1, 2], [3]], lambda: cls(classes=[3, 2, 1])),
+        ]
+    if name == "KernelCenterer":
+        from sklearn.metrics.pairwise import rbf_kernel
+
+        K = rbf_kernel(_X(20, 4))
+        return [make("rbf-kernel", K), make("float32", K.astype(np.float32))]
+    if name in ("OneHotEncoder", "OrdinalEncoder", "TargetEncoder"):
+        return _categorical_recipes(cls, make)
+    X = _X(60, 5, positive=name in ("FunctionTransformer",))
+    out = [make("dense", X), make("float32", X.astype(np.float32))]
+    yr = _y_reg(X)
+    if name == "PowerTransformer":
+        out.append(make("box-cox", _X(60, 5, positive=True) + 0.1, lambda: cls(method="box-cox")))
+    if name == "KBinsDiscretizer":
+        out.append(make("ordinal-uniform", X, lambda: cls(n_bins=4, encode="ordinal", strategy="uniform")))
+        out.append(make("kmeans", X, lambda: cls(n_bins=3, encode="onehot-dense", strategy="kmeans")))
+    if name == "SplineTransformer":
+        out.append(make("periodic", X, lambda: cls(n_knots=5, extrapolation="periodic")))
+        out.append(make("sparse-output", X, lambda: cls(n_knots=4, sparse_output=True)))
+    if name == "PolynomialFeatures":
+        out.append(make("interaction-only", X, lambda: cls(degree=3, interaction_only=True)))
+    if name == "FunctionTransformer":
+        out.append(make("identity", X, lambda: cls()))
+        out.append(make("validate", X, lambda: cls(func=np.sqrt, inverse_func=np.square, validate=True, check_inverse=False)))
+    if name == "Binarizer" or name == "Normalizer" or name == "MaxAbsScaler" or name == "StandardScaler":
+        out.append(make("sparse", sp.csr_matrix(X * (np.abs(X) > 0.5)), (lambda: cls(with_mean=False)) if name == "StandardScaler" else None))
+    if name in ("GaussianRandomProjection", "SparseRandomProjection"):
+        out.append(make("sparse", sp.csr_matrix(X * (np.abs(X) > 0.5))))
+        out.append(make("eps-auto", _X(1000, 3000, seed=4), lambda: cls(eps=0.9, random_state=0), Xq=_X(5, 3000, seed=5)))
+        if name == "SparseRandomProjection":
+            out.append(make("dense-output", X, lambda: cls(n_components=3, dense_output=True, random_state=0)))
+    if name == "QuantileTransformer":
+        out.append(make("normal", X, lambda: cls(n_quantiles=15, output_distribution="normal")))
+        out.append(make("sparse", sp.csc_matrix(np.abs(X) * (np.abs(X) > 0.5)), lambda: cls(n_quantiles=15)))
+    if name == "MaxAbsScaler" or name == "RobustScaler":
+        out.append(make("with-nan", np.where(np.abs(X) > 1.5, np.nan, X)))
+    if name == "StandardScaler":
+        out.append(make("with-nan", np.where(np.abs(X) > 1.5, np.nan, X)))
+    if name == "MinMaxScaler":
+        out.append(make("clip-range", X, lambda: cls(feature_range=(-1.0, 2.0), clip=True)))
+    out.append(_transformer_dataframe_recipe(cls, X, yr))
+    out.append(_pandas_output_recipe(cls, X))
+    return out
+
+
+def _categorical_recipes(cls: type, make: Callable[..., Recipe]) -> list[Recipe]:
+    name = cls.__name__
+    rng = _rng(11)
+    Xs = np.array(
+        [["red", "S"], ["green", "M"], ["blue", "L"], ["green", "S"], ["red", "XL"], ["blue", "M"]] * 10,
+        dtype=object,
+    )
+    Xs[rng.rand(60) < 0.1, 0] = None
+    Xi = rng.randint(0, 5, size=(60, 3))
+    Xn = Xi.astype(float)
+    Xn[rng.rand(60) < 0.1, 1] = np.nan
+    y = _y_reg(Xi.astype(float))
+    if name == "TargetEncoder":
+        yc = np.array(["x", "y", "z"])[_y_class(60, 3)]
+        return [
+            make("continuous", Xi, y=y),
+            make("str-categories", Xs, y=y),
+            make("binary-target", Xi, y=_y_class(60, 2)),
+            make("multiclass-target", Xn, y=yc),
+        ]
+    out = [
+        make("int-categories", Xi),
+        make("str-categories-with-none", Xs, lambda: cls(handle_unknown="ignore") if name == "OneHotEncoder" else cls()),
+        make("float-with-nan", Xn),
+    ]
+    if name == "OneHotEncoder":
+        out.append(make("drop-first-sparse", Xi, lambda: cls(drop="first")))
+        out.append(make("infrequent", Xi, lambda: cls(min_frequency=10, handle_unknown="infrequent_if_exist", sparse_output=False)))
+        out.append(make("given-categories", Xi[:, :1], lambda: cls(categories=[[0, 1, 2, 3, 4, 5]], dtype=np.float32)))
+    else:
+        out.append(make("unknown-value", Xi, lambda: cls(handle_unknown="use_encoded_value", unknown_value=-1)))
+        out.append(make("infrequent", Xi, lambda: cls(max_categories=3)))
+    out.append(_pandas_output_recipe(cls, Xi))
+    return out
+
+
+def _transformer_dataframe_recipe(cls: type, X: np.ndarray, y: Any) -> Recipe:
+    def fit() -> Fitted:
+        import pandas as pd
+
+        df = pd.DataFrame(X, columns=[f"feature_{i}" for i in range(X.shape[1])])
+        est = base_estimator(cls)
+        _quiet_fit(est, df, y)
+        return Fitted("dataframe", est, df, y)
+
+    return Recipe("dataframe", fit)
+
+
+def _pandas_output_recipe(cls: type, X: np.ndarray) -> Recipe:
+    def fit() -> Fitted:
+        import pandas as pd
+
+        df = pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])])
+        est = base_estimator(cls).set_output(transform="pandas")
+        _quiet_fit(est, df)
+        return Fitted("pandas-output", est, df)
+
+    return Recipe("pandas-output", fit)
+
+
+def _outlier_recipes(cls: type) -> list[Recipe]:
+    X = _X(60, 5)
+
+    def make(rid: str, X: Any) -> Recipe:
+        def fit() -> Fitted:
+            est = base_estimator(cls)
+            _quiet_fit(est, X)
+            return Fitted(rid, est, X)
+
+        return Recipe(rid, fit)
+
+    return [make("dense", X), make("float32", X.astype(np.float32)), make("sparse", sp.csr_matrix(X))]
+
+
+def recipes_for(cls: type) -> list[Recipe]:
+    """Every recipe the class can be fitted with (probe-fitted, so each one is known to fit)."""
+    est = base_estimator(cls)
+    name = cls.__name__
+    if name == "SGDOneClassSVM":
+        candidates = _outlier_recipes(cls)
+    elif name == "IsotonicRegression":
+        candidates = _regressor_recipes(cls)
+    elif is_classifier(est):
+        candidates = _classifier_recipes(cls)
+    elif is_regressor(est):
+        candidates = _regressor_recipes(cls)
+    else:
+        candidates = _transformer_recipes(cls)
+    out = []
+    for r in candidates:
+        try:
+            r.fit()
+        except (ValueError, TypeError, NotImplementedError):
+            if r.id in ("sparse", "multioutput", "float32", "binary"):
+                continue  # the class does not accept this kind of input
+            raise
+        out.append(r)
+    return out
+
+
+def unfitted(cls: type) -> Any:
+    return clone(base_estimator(cls))
