@@ -14,25 +14,27 @@ from codegen.render import render_all, render_catalog
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def build(schemas_dir: Path) -> tuple[dict[Path, str], list[Path]]:
-    """Every generated file's path and content, and the directory trees codegen owns."""
-    files = load_all(schemas_dir)
-    models = [Lowering(f).model() for f in files if "x-milo-class" in f.schema]
+def build(schemas_dir: Path, out: Path | None = None) -> tuple[dict[Path, str], list[Path]]:
+    """Every generated file's path and content, and the directory trees codegen owns.
+
+    ``out`` redirects everything into one directory (used to prove the output deterministic).
+    """
+    sources = load_all(schemas_dir)
+    models = [Lowering(f).model() for f in sources if "x-milo-class" in f.schema]
     catalog = render_catalog(models)
     # Every $ref must resolve locally, against the in-memory registry.
-    reg = registry([f.schema for f in files] + [json.loads(catalog)])
-    for f in files:
+    reg = registry([f.schema for f in sources] + [json.loads(catalog)])
+    for f in sources:
         resolver = reg.resolver(base_uri=f.id)
         for ref_target in _refs(f.schema):
             try:
                 resolver.lookup(ref_target)
             except Exception as e:
                 raise SchemaProblem(f"schemas/{f.path}: $ref {ref_target!r} does not resolve: {e}") from None
-    out = {
-        ROOT / "src/milo_codec/_generated" / rel: text for rel, text in render_all(models).items()
-    }
-    out[schemas_dir / CATALOG] = catalog
-    return out, [ROOT / "src/milo_codec/_generated"]
+    package = (out / "_generated") if out else ROOT / "src/milo_codec/_generated"
+    files = {package / rel: text for rel, text in render_all(models).items()}
+    files[(out or schemas_dir) / CATALOG] = catalog
+    return files, [package]
 
 
 def _refs(node: object) -> list[str]:
@@ -49,13 +51,18 @@ def _refs(node: object) -> list[str]:
     return found
 
 
+def _show(p: Path) -> str:
+    return str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m codegen")
     ap.add_argument("--check", action="store_true", help="fail if generated files are stale")
     ap.add_argument("--schemas", type=Path, default=ROOT / "schemas")
+    ap.add_argument("--out", type=Path, default=None, help="write everything under this directory")
     args = ap.parse_args(argv)
     try:
-        expected, owned = build(args.schemas)
+        expected, owned = build(args.schemas, args.out)
     except SchemaProblem as e:
         print(f"codegen: {e}", file=sys.stderr)
         return 2
@@ -64,9 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     extra = sorted(existing - set(expected))
     if args.check:
         for p in stale:
-            print(f"codegen: stale: {p.relative_to(ROOT)}", file=sys.stderr)
+            print(f"codegen: stale: {_show(p)}", file=sys.stderr)
         for p in extra:
-            print(f"codegen: not generated from any schema: {p.relative_to(ROOT)}", file=sys.stderr)
+            print(f"codegen: not generated from any schema: {_show(p)}", file=sys.stderr)
         if stale or extra:
             print("codegen: generated code is out of date; run `make codegen`", file=sys.stderr)
             return 1

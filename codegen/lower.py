@@ -286,6 +286,10 @@ class Lowering:
             "bspline": ("k.BSpline()", "Any"),
             "model": ("k.Model()", "NodeModel"),
             "value": ("k.AnyValue()", "Any"),
+            "output_config": (
+                "k.DictOf(properties=(('transform', k.OneOf((k.Str(enum=('default', 'pandas', 'polars')),)), False),))",
+                "dict[str, Any]",
+            ),
         }
         if name in simple:
             only()

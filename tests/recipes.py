@@ -282,7 +282,7 @@ def _transformer_recipes(cls: type) -> list[Recipe]:
         out.append(make("sparse", sp.csr_matrix(X * (np.abs(X) > 0.5)), (lambda: cls(with_mean=False)) if name == "StandardScaler" else None))
     if name in ("GaussianRandomProjection", "SparseRandomProjection"):
         out.append(make("sparse", sp.csr_matrix(X * (np.abs(X) > 0.5))))
-        out.append(make("eps-auto", _X(1000, 3000, seed=4), lambda: cls(eps=0.9, random_state=0), Xq=_X(5, 3000, seed=5)))
+        out.append(make("eps-auto", _X(100, 200, seed=4), lambda: cls(eps=0.9, random_state=0), Xq=_X(5, 200, seed=5)))
         if name == "SparseRandomProjection":
             out.append(make("dense-output", X, lambda: cls(n_components=3, dense_output=True, random_state=0)))
     if name == "QuantileTransformer":

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import copy
 import importlib
+import json
+import os
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +34,23 @@ def _cases() -> list[Any]:
 
 
 CASES = _cases()
+OUT_DIR = os.environ.get("MILO_OUT_DIR")
+_VALIDATOR: list[Any] = []
+
+
+def _check_with_python_jsonschema(text: str) -> None:
+    """A second, independent validator must accept every file we write."""
+    if not _VALIDATOR:
+        from jsonschema import Draft202012Validator
+        from test_schemas import registry
+
+        _VALIDATOR.append(
+            Draft202012Validator(
+                {"$ref": "https://milo-codec.invalid/schemas/envelope/v1.json"}, registry=registry()
+            )
+        )
+    errors = [f"{e.json_path}: {e.message}" for e in _VALIDATOR[0].iter_errors(json.loads(text))]
+    assert errors == []
 
 
 def _outputs(fitted: Fitted, est: Any) -> dict[str, Any]:
@@ -73,6 +93,9 @@ def test_round_trip_is_identical(recipe: Any) -> None:
     before = _outputs(fitted, original)
 
     text = milo_codec.dumps(original)
+    _check_with_python_jsonschema(text)
+    if OUT_DIR:
+        (Path(OUT_DIR) / f"{type(original).__name__}-{recipe.id}.json").write_text(text)
     loaded = milo_codec.loads(text)
 
     assert type(loaded) is type(original)

@@ -363,7 +363,7 @@ def draft(class_path: str) -> dict:
     shapes = infer_shapes(order, arrays, sizes)
     state_props: dict[str, Any] = {}
     for k in order:
-        s = merge([observed_kind(v) for v in observed[k]])
+        s = ref("output_config") if k == "_sklearn_output_config" else merge([observed_kind(v) for v in observed[k]])
         if k in shapes:
             s = {**s, "x-milo-shape": shapes[k]}
         state_props[k] = s

@@ -337,12 +337,11 @@ class NDArray(Kind):
             family = "U" if isinstance(dtype, str) and dtype[:1] == "U" else dtype
             if not any(family == dt and (nd == ndim or nd < 0) for dt, nd in allowed):
                 wanted = ", ".join(
-                    f"{dt} with {nd} dimension{'s' if nd != 1 else ''}" if nd >= 0 else f"{dt}"
-                    for dt, nd in allowed
+                    f"{'str' if dt == 'U' else dt} ({nd}-D)" if nd >= 0 else dt for dt, nd in allowed
                 )
                 raise DecodeProblem(
                     ("ndarray",),
-                    f"array is {dtype} with {ndim} dimensions; expected {wanted}",
+                    f"array is {dtype} ({ndim}-D); expected one of: {wanted}",
                 )
             try:
                 return arrays.decode_ndarray(payload, decode_any_element)
@@ -542,7 +541,10 @@ class Model(Kind):
 
 @dataclass(frozen=True)
 class AnyValue(Kind):
-    """Any value of the milo value encoding (used for object-array elements and untyped slots)."""
+    """Any value of the milo encoding except a model node (object-array elements, untyped slots).
+
+    Nested models stand only where a schema names the model kind, never inside generic values.
+    """
 
     tag = TAG_MARK + "*"
     describe = "any value"
@@ -570,7 +572,6 @@ def _generic_kinds() -> OneOf:
             Recarray(),
             Named(key="dtype", names=arrays.NUMERIC_DTYPES),
             Named(key="type", names=tuple(objects.TYPES)),
-            Model(),
         )
     )
 
@@ -603,16 +604,24 @@ class OneOf:
     kinds: Sequence[Kind]
 
     def core(self) -> core_schema.CoreSchema:
-        by_tag: dict[str, list[core_schema.CoreSchema]] = {}
-        for k in self.kinds:
+        kinds = _merge_string_enums(self.kinds)
+        by_tag: dict[str, list[Kind]] = {}
+        for k in kinds:
             if isinstance(k, AnyValue):
                 return k.schema()
-            by_tag.setdefault(k.tag, []).append(k.schema())
-        choices: dict[Any, core_schema.CoreSchema] = {
-            tag: s[0] if len(s) == 1 else core_schema.union_schema(s, mode="left_to_right")
-            for tag, s in by_tag.items()
-        }
-        expected = _describe_expected(self.kinds)
+            by_tag.setdefault(k.tag, []).append(k)
+        choices: dict[Any, core_schema.CoreSchema] = {}
+        for tag, same in by_tag.items():
+            if len(same) == 1:
+                choices[tag] = same[0].schema()
+            else:  # e.g. two integer ranges: one message naming both
+                choices[tag] = core_schema.union_schema(
+                    [k.schema() for k in same],
+                    mode="left_to_right",
+                    custom_error_type="milo",
+                    custom_error_message=f"expected {_describe_alternatives(same)}",
+                )
+        expected = _describe_expected(kinds)
         return core_schema.tagged_union_schema(
             choices,
             discriminator=value_tag,
@@ -624,6 +633,35 @@ class OneOf:
         self, source_type: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
         return self.core()
+
+
+def _merge_string_enums(kinds: Sequence[Kind]) -> list[Kind]:
+    """String options split over several schema branches become one enum."""
+    enums = [k for k in kinds if isinstance(k, Str) and k.enum is not None]
+    if len(enums) < 2:
+        return list(kinds)
+    merged = Str(enum=tuple(dict.fromkeys(v for k in enums for v in k.enum or ())))
+    out: list[Kind] = []
+    for k in kinds:
+        if k in enums:
+            if merged not in out:
+                out.append(merged)
+        else:
+            out.append(k)
+    return out
+
+
+def _describe_alternatives(kinds: Sequence[Kind]) -> str:
+    parts = []
+    for k in kinds:
+        bounds = getattr(k, "bounds", None)
+        text = k.describe
+        if isinstance(bounds, Bounds):
+            limits = [f"{op} {v}" for op, v in (("≥", bounds.ge), (">", bounds.gt), ("≤", bounds.le), ("<", bounds.lt)) if v is not None]
+            if limits:
+                text += " " + " and ".join(limits)
+        parts.append(text)
+    return " or ".join(parts)
 
 
 def _describe_expected(kinds: Sequence[Kind]) -> str:
