@@ -22,6 +22,8 @@ def dumps(model: Any) -> str:
 
 def dump(model: Any, path: PathLike) -> None:
     """Write the model to ``path`` atomically: on any failure no file (or the old one) is left."""
+    if os.path.isdir(path):
+        raise MiloError(f"{os.fspath(path)!r} is a directory; give the path of the file to write")
     write_atomic(path, dumps(model).encode("utf-8"))
 
 
@@ -32,8 +34,11 @@ def _read_file(path: PathLike) -> bytes:
         raise MiloError(f"cannot read {os.fspath(path)!r}: {e.strerror}") from None
     if not stat.S_ISREG(st.st_mode):
         raise MiloError(f"{os.fspath(path)!r} is not a regular file; milo_codec only reads regular files")
-    with open(path, "rb") as f:
-        return f.read()
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise MiloError(f"cannot read {os.fspath(path)!r}: {e.strerror}") from None
 
 
 def load(path: PathLike) -> Any:
