@@ -145,10 +145,10 @@ class Lowering:
         out = []
         for a in alts:
             if not isinstance(a, list) or not all(
-                (isinstance(x, int) and x >= 0) or (isinstance(x, str) and x.isidentifier())
+                (isinstance(x, int) and x >= 0) or (isinstance(x, str) and (x.isidentifier() or x == "*"))
                 for x in a
             ):
-                raise self.fail(pointer, "a shape is a list of identifiers or non-negative integers")
+                raise self.fail(pointer, 'a shape lists identifiers, non-negative integers or "*" (any size)')
             out.append(tuple(a))
         return tuple(out)
 

@@ -442,8 +442,8 @@ def infer_shapes(
             continue
         alternatives = []
         for rank in sorted({len(s) for s in arrays[attr] if s is not None}):
-            spec = [symbols.get((attr, rank, d), f"_free_{attr.strip('_')}_{d}") for d in range(rank)]
-            if any(not x.startswith("_free_") for x in spec):
+            spec = [symbols.get((attr, rank, d), "*") for d in range(rank)]
+            if any(x != "*" for x in spec):
                 alternatives.append(spec)
         if alternatives:
             out[attr] = alternatives[0] if len(alternatives) == 1 else alternatives

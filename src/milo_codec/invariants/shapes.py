@@ -1,6 +1,6 @@
 """Symbolic shapes declared with ``x-milo-shape``: every dimension named the same must agree.
 
-A symbol that names an integer field of the node (``n_features_in_``) is bound to that
+``"*"`` leaves a dimension free. A symbol that names an integer field of the node (``n_features_in_``) is bound to that
 field's value; any other symbol is bound by its first use and checked at every later use.
 """
 
@@ -33,6 +33,8 @@ def check_shapes(
         if spec is None:
             continue  # the schema's array kinds decide which ranks are allowed
         for i, (n, sym) in enumerate(zip(shape, spec)):
+            if sym == "*":
+                continue
             if isinstance(sym, int):
                 if n != sym:
                     problems.append(Problem(where, f"shape[{i}] is {n} but must be {sym}"))
