@@ -11,6 +11,52 @@ from typing import Any
 from milo_codec.values.raw import RawJSON
 
 _INDENT = "  "
+_INLINE = 100  # values whose one-line form is at most this long stay on one line
+
+
+def _inline_len(v: Any, budget: int) -> int:
+    """Length of ``v`` written on one line, or more than ``budget`` (stops counting early)."""
+    t = type(v)
+    if t is RawJSON:
+        return len(v.text)
+    if t is dict:
+        n = 2
+        for key, value in v.items():
+            n += len(key) + 6 + _inline_len(value, budget - n)
+            if n > budget:
+                return n
+        return n
+    if t is list:
+        n = 2
+        for x in v:
+            n += 2 + _inline_len(x, budget - n)
+            if n > budget:
+                return n
+        return n
+    if t is float:
+        return len(repr(v))
+    return len(json.dumps(v, ensure_ascii=False))
+
+
+def _write_inline(v: Any, out: list[str]) -> None:
+    t = type(v)
+    if t is dict:
+        out.append("{")
+        for i, (key, value) in enumerate(v.items()):
+            if i:
+                out.append(", ")
+            out.append(json.dumps(key, ensure_ascii=False) + ": ")
+            _write_inline(value, out)
+        out.append("}")
+    elif t is list:
+        out.append("[")
+        for i, x in enumerate(v):
+            if i:
+                out.append(", ")
+            _write_inline(x, out)
+        out.append("]")
+    else:
+        _write(v, 0, out)
 
 
 def to_text(tree: Any) -> str:
@@ -28,10 +74,9 @@ def _write(v: Any, level: int, out: list[str]) -> None:
     t = type(v)
     if t is RawJSON:
         out.append(v.text)
+    elif t in (dict, list) and _inline_len(v, _INLINE - 2 * level) <= _INLINE - 2 * level:
+        _write_inline(v, out)
     elif t is dict:
-        if not v:
-            out.append("{}")
-            return
         pad = _INDENT * (level + 1)
         out.append("{")
         first = True
