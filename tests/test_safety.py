@@ -150,7 +150,7 @@ def test_schema_errors_are_exact_and_all_reported(logistic_doc: dict) -> None:
         "$.model.params.max_iter: required field is missing",
         "$.model.params.penalty: expected 'elasticnet', 'l1', 'l2' or 'deprecated'",
         '$.model.params.tol: expected an integer, a number, {"float64": ...} or '
-        '{"float": "NaN" | "Infinity" | "-Infinity"}',
+        '{"float": "NaN" | "-NaN" | "Infinity" | "-Infinity"}',
         "$.model.state.coef_.ndarray.data[0][1]: expected a number, got a boolean",
     ]
 

@@ -134,7 +134,7 @@ def constraint_schemas(c: Any, param: str, cls: type) -> list[dict]:
             {"type": "number"},
             {"type": "string"},
             {"type": "null"},
-            ref("nonfinite", float={"enum": ["NaN"]}),
+            ref("nonfinite", float={"enum": ["NaN", "-NaN"]}),
         ]
     if isinstance(c, str):
         table = {

@@ -58,7 +58,7 @@ def _raise_problem(p: DecodeProblem, title: str = "value") -> None:
         raise _fail(p.message)
     raise ValidationError.from_exception_data(
         title,
-        [{"type": _fail(p.message), "loc": p.loc, "input": None}],  # type: ignore[list-item]
+        [{"type": _fail(p.message), "loc": p.loc, "input": None}],
     )
 
 
@@ -149,11 +149,11 @@ class Float(Kind):
 
 @dataclass(frozen=True)
 class NonFinite(Kind):
-    """A non-finite Python float: ``{"float": "NaN" | "Infinity" | "-Infinity"}``."""
+    """A non-finite Python float: ``{"float": "NaN" | "-NaN" | "Infinity" | "-Infinity"}``."""
 
     tag = TAG_MARK + "{float}"
-    describe = '{"float": "NaN" | "Infinity" | "-Infinity"}'
-    allowed: tuple[str, ...] = ("NaN", "Infinity", "-Infinity")
+    describe = '{"float": "NaN" | "-NaN" | "Infinity" | "-Infinity"}'
+    allowed: tuple[str, ...] = ("NaN", "-NaN", "Infinity", "-Infinity")
 
     def schema(self) -> core_schema.CoreSchema:
         inner = core_schema.typed_dict_schema(
@@ -312,7 +312,7 @@ class DictItems(Kind):
 
 def _located(loc: tuple, message: str) -> ValidationError:
     return ValidationError.from_exception_data(
-        "value", [{"type": _fail(message), "loc": loc, "input": None}]  # type: ignore[list-item]
+        "value", [{"type": _fail(message), "loc": loc, "input": None}]
     )
 
 
@@ -585,7 +585,9 @@ def _validate_any(v: Any) -> Any:
         from typing import Annotated
 
         _ANY_VALIDATOR.append(TypeAdapter(Annotated[Any, _generic_kinds()]))
-    return _ANY_VALIDATOR[0].validate_python(v, strict=True)
+    # Not validate_python(strict=True): that would override the deliberately lax container
+    # of [key, value] pairs (JSON lists); every value kind sets its own strictness.
+    return _ANY_VALIDATOR[0].validate_python(v)
 
 
 def decode_any_element(v: Any, loc: tuple[str | int, ...]) -> Any:

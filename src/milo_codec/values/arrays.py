@@ -3,7 +3,8 @@
 Readable encoding: ``{"ndarray": {"dtype": ..., "shape": [...], "data": <nested lists>}}``.
 Numbers are written with numpy's shortest round-trip repr (float32 values with float32's own
 shortest repr), so every value reads back bit-exactly. Non-finite floats are the strings
-``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` so the file stays strict JSON.
+``"NaN"`` (``"-NaN"`` when its sign bit is set), ``"Infinity"`` and ``"-Infinity"`` so the
+file stays strict JSON.
 
 Decoding checks every element's JSON type and every value's range with vectorised numpy
 operations: a large numeric array costs no per-element Python bytecode.
@@ -35,7 +36,8 @@ NUMERIC_DTYPES: tuple[str, ...] = (
     "float64",
 )
 _STR_DTYPE = re.compile(r"^U([1-9][0-9]{0,5})$")
-NONFINITE = {"NaN": np.nan, "Infinity": np.inf, "-Infinity": -np.inf}
+# A NaN's sign survives (x86 arithmetic makes negative NaNs); other payload bits do not.
+NONFINITE = {"NaN": np.nan, "-NaN": -np.nan, "Infinity": np.inf, "-Infinity": -np.inf}
 MAX_NDIM = 8
 
 ElementDecoder = Callable[[Any, tuple[str | int, ...]], Any]
@@ -108,7 +110,10 @@ def render_numeric(a: np.ndarray) -> str:
         text = flat.astype(str)
         if not np.isfinite(flat).all():
             text = text.astype(object)
-            text[np.isnan(flat)] = '"NaN"'
+            nan = np.isnan(flat)
+            negative = np.signbit(flat)
+            text[nan & ~negative] = '"NaN"'
+            text[nan & negative] = '"-NaN"'
             text[np.isposinf(flat)] = '"Infinity"'
             text[np.isneginf(flat)] = '"-Infinity"'
     return _nested(text.tolist(), a.shape)
@@ -128,7 +133,9 @@ def encode_ndarray(a: np.ndarray, encode_element: Callable[[Any, str], Any], pat
     elif a.dtype.kind == "U":
         payload["data"] = a.tolist()
     else:
-        payload["data"] = RawJSON(render_numeric(np.ascontiguousarray(a)))
+        # Not np.ascontiguousarray: it turns a 0-d array into a 1-d one. render_numeric
+        # flattens in C order whatever the memory layout.
+        payload["data"] = RawJSON(render_numeric(a))
     return {"ndarray": payload}
 
 
@@ -154,7 +161,7 @@ def encode_recarray(a: np.ndarray, path: str) -> dict:
             raise TypeError(f"structured field {name!r} has a sub-array dtype")
         fields.append([name, dtype_name(sub)])
         offsets.append(int(offset))
-        col = np.ascontiguousarray(a[name])
+        col = a[name]  # a strided view; kept 0-d for a 0-d array
         columns[name] = RawJSON(render_numeric(col)) if sub.kind != "U" else col.tolist()
     return {
         "recarray": {
@@ -250,20 +257,30 @@ def decode_data(
     loc: tuple = ("data",),
 ) -> np.ndarray:
     """Strictly turn nested JSON lists into an array of exactly ``dtype`` and ``shape``."""
-    try:
-        obj = np.array(data, dtype=object)
-    except (ValueError, TypeError):
-        raise DecodeProblem(loc, f"nested lists are ragged; expected shape {list(shape)}") from None
-    if obj.shape != shape:
-        raise DecodeProblem(loc, f"data has shape {list(obj.shape)} but shape says {list(shape)}")
-    flat = obj.reshape(-1)
     if dtype.kind == "O":
         if decode_element is None:
             raise DecodeProblem(loc, "object arrays are not allowed here")
-        out = np.empty(flat.shape, dtype=object)
-        for i, x in enumerate(flat):
-            out[i] = decode_element(x, (*loc, *np.unravel_index(i, shape)) if shape else loc)
+        # Walk exactly len(shape) levels: an element may itself be a list (of any length).
+        items: list[Any] = []
+        _collect_objects(items, data, shape, (), loc, decode_element)
+        out = np.empty(len(items), dtype=object)
+        for i, x in enumerate(items):  # one by one: an element may be a list or an array
+            out[i] = x
         return out.reshape(shape)
+    # JSON cannot spell the dimensions after a zero-length one: ``[]`` is shape (0, 3) too.
+    zero = shape.index(0) if 0 in shape else len(shape)
+    written = shape[: zero + 1]
+    try:
+        obj = np.array(data, dtype=object)
+    except (ValueError, TypeError):
+        raise DecodeProblem(
+            loc, f"nested lists are ragged; expected shape {list(written)}"
+        ) from None
+    if obj.shape != written:
+        raise DecodeProblem(loc, f"data has shape {list(obj.shape)} but shape says {list(shape)}")
+    if zero < len(shape):
+        return np.zeros(shape, dtype=dtype)
+    flat = obj.reshape(-1)
 
     types = set(map(type, flat))
     kind = dtype.kind
@@ -284,12 +301,12 @@ def decode_data(
     if kind == "f" and str in extra:
         masks = {name: (flat == name).astype(bool) for name in NONFINITE}
         is_str = np.frompyfunc(lambda x: type(x) is str, 1, 1)(flat).astype(bool)
-        recognised = masks["NaN"] | masks["Infinity"] | masks["-Infinity"]
+        recognised = masks["NaN"] | masks["-NaN"] | masks["Infinity"] | masks["-Infinity"]
         if (is_str & ~recognised).any():
             idx = _first_bad(flat, ~(is_str & ~recognised))
             raise DecodeProblem(
                 (*loc, *np.unravel_index(idx[0], shape)),
-                f'expected a number or "NaN", "Infinity", "-Infinity", got {flat[idx[0]]!r}',
+                f'expected a number or "NaN", "-NaN", "Infinity", "-Infinity", got {flat[idx[0]]!r}',
             )
         nonfinite_masks = masks
         extra.discard(str)
@@ -341,6 +358,28 @@ def decode_data(
             f"number overflows {dtype.name}; write infinities as \"Infinity\"",
         )
     return out.reshape(shape)
+
+
+def _collect_objects(
+    out: list[Any],
+    data: Any,
+    shape: tuple[int, ...],
+    index: tuple[int, ...],
+    loc: tuple,
+    decode_element: ElementDecoder,
+) -> None:
+    depth = len(index)
+    if depth == len(shape):
+        out.append(decode_element(data, (*loc, *index)))
+        return
+    if type(data) is not list or len(data) != shape[depth]:
+        got = f"{len(data)}" if type(data) is list else _json_type(data)
+        raise DecodeProblem(
+            (*loc, *index),
+            f"expected an array of {shape[depth]} items (shape says {list(shape)}), got {got}",
+        )
+    for i, x in enumerate(data):
+        _collect_objects(out, x, shape, (*index, i), loc, decode_element)
 
 
 def decode_ndarray(payload: Any, decode_element: ElementDecoder | None) -> np.ndarray:
@@ -432,4 +471,7 @@ def decode_sparse(payload: Any) -> Any:
     if parts["data"].dtype.kind == "O":
         raise DecodeProblem(("data",), "object data is not allowed")
     cls = SPARSE_TYPES[key]
-    return cls((data, indices, indptr), shape=shape, copy=False)
+    out = cls((data, indices, indptr), shape=shape, copy=False)
+    # The constructor narrows int64 indices that fit in int32; keep the written dtypes.
+    out.indices, out.indptr = indices, indptr
+    return out

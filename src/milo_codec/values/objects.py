@@ -167,7 +167,8 @@ def encode_compiled_loss(value: Any) -> dict:
     entry = compiled_losses().get(name)
     if entry is None or type(value) is not entry[0]:
         raise TypeError(f"compiled loss {type(value).__qualname__} is not supported")
-    _, args = value.__reduce__()[:2]
+    reduced: Any = value.__reduce__()
+    args = tuple(reduced[1])
     if len(args) != entry[1]:
         raise TypeError(f"compiled loss {name} has unexpected state {args!r}")
     return {"closs": {"name": name, "args": [float(a) for a in args]}}
@@ -193,24 +194,25 @@ def encode_python_loss(value: Any, encode: Any, path: str) -> dict:
     entry = python_losses().get(name)
     if entry is None or type(value) is not entry[0]:
         raise TypeError(f"loss {type(value).__qualname__} is not supported")
-    cls, arg_names = entry
+    arg_names = entry[1]
+    loss: Any = value
     args = {}
     for a in arg_names:
-        v = getattr(value, a, None)
+        v = getattr(loss, a, None)
         if v is None:
-            v = getattr(value.closs, a)
+            v = getattr(loss.closs, a)
         args[a] = v
     return {
         "loss": {
             "name": name,
             "args": {k: encode(v, f"{path}.args.{k}") for k, v in args.items()},
-            "constant_hessian": bool(value.constant_hessian),
+            "constant_hessian": bool(loss.constant_hessian),
         }
     }
 
 
 def decode_python_loss(name: Any, args: dict, constant_hessian: Any) -> Any:
-    entry = python_losses().get(name)  # type: ignore[arg-type]
+    entry = python_losses().get(name)
     if entry is None:
         raise DecodeProblem(("name",), f"unknown loss {name!r}")
     cls, arg_names = entry

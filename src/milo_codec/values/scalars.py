@@ -14,7 +14,7 @@ import numpy as np
 
 from milo_codec.values.problems import DecodeProblem
 
-NONFINITE_NAMES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+NONFINITE_NAMES = {"NaN": math.nan, "-NaN": -math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 NUMPY_SCALARS: dict[str, type] = {
     "bool": np.bool_,
@@ -35,7 +35,7 @@ _NAME_OF = {t: name for name, t in NUMPY_SCALARS.items()}
 
 def nonfinite_name(x: float) -> str:
     if math.isnan(x):
-        return "NaN"
+        return "-NaN" if math.copysign(1.0, x) < 0 else "NaN"
     return "Infinity" if x > 0 else "-Infinity"
 
 
@@ -80,12 +80,15 @@ def decode_numpy_scalar(name: str, value: Any) -> np.generic:
     if name.startswith("float"):
         if type(value) is str:
             if value not in NONFINITE_NAMES:
-                raise DecodeProblem((name,), 'expected a number or "NaN", "Infinity", "-Infinity"')
+                raise DecodeProblem((name,), 'expected a number or "NaN", "-NaN", "Infinity", "-Infinity"')
             return t(NONFINITE_NAMES[value])
         if type(value) not in (float, int):
             raise DecodeProblem((name,), "expected a number")
-        with np.errstate(over="ignore"):
-            out = t(value)
+        try:
+            with np.errstate(over="ignore"):
+                out = t(value)
+        except OverflowError:  # an integer literal beyond float64's range
+            raise DecodeProblem((name,), f"number overflows {name}") from None
         if not np.isfinite(out):
             raise DecodeProblem((name,), f"number overflows {name}")
         return out
@@ -99,5 +102,5 @@ def decode_numpy_scalar(name: str, value: Any) -> np.generic:
 
 def decode_nonfinite(value: Any) -> float:
     if type(value) is not str or value not in NONFINITE_NAMES:
-        raise DecodeProblem(("float",), 'expected "NaN", "Infinity" or "-Infinity"')
+        raise DecodeProblem(("float",), 'expected "NaN", "-NaN", "Infinity" or "-Infinity"')
     return NONFINITE_NAMES[value]
