@@ -8,6 +8,7 @@ dump:  estimator → encode (exact-type registry lookup) → text → the load p
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,15 +25,15 @@ from milo_codec.errors import (
     VersionError,
 )
 from milo_codec.invariants import check_document
-from milo_codec.parse import parse
+from milo_codec.parse import parse, parse_own_output
 from milo_codec.paths import problems_from
 from milo_codec.values.encode import ValueEncoder
 from milo_codec.write import to_text
 
 
-def read(data: bytes | str) -> NodeModel:
+def read(data: bytes | str, parser: Callable[[Any], Any] = parse) -> NodeModel:
     """Everything up to construction: the validated, invariant-checked, inert model node."""
-    doc = parse(data)
+    doc = parser(data)
     check_versions(doc)
     try:
         envelope = Envelope.model_validate(doc)
@@ -122,7 +123,7 @@ def dumps(estimator: Any) -> str:
     }
     text = to_text(tree)
     try:
-        read(text)
+        read(text, parser=parse_own_output)
     except (DocumentError, VersionError) as e:
         raise UnsupportedModelError(
             f"{type(estimator).__name__} produced a document its own schema refuses, so nothing "

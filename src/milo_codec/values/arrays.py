@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import orjson
 import scipy.sparse as sp
 
 from milo_codec.values.problems import DecodeProblem
@@ -101,6 +102,14 @@ def _nested(flat: list[str], shape: tuple[int, ...]) -> str:
 def render_numeric(a: np.ndarray) -> str:
     """JSON text of a numeric array's data (nested lists), without per-element Python code."""
     kind = a.dtype.kind
+    if kind in "biu" or np.isfinite(a).all():
+        # orjson writes straight from the buffer, floats with the shortest text that reads
+        # back to the same float64 (float32: the same float32). It would write NaN as null,
+        # so arrays holding non-finite values take the path below.
+        if a.ndim == 0:
+            return orjson.dumps(a.reshape(1), option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].decode()
+        c = a if a.flags.c_contiguous else np.ascontiguousarray(a)
+        return orjson.dumps(c, option=orjson.OPT_SERIALIZE_NUMPY).decode()
     if kind == "b":
         text = np.where(a.reshape(-1), "true", "false")
     elif kind in "iu":

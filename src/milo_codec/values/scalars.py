@@ -11,8 +11,10 @@ import math
 from typing import Any
 
 import numpy as np
+import orjson
 
 from milo_codec.values.problems import DecodeProblem
+from milo_codec.values.raw import RawJSON
 
 NONFINITE_NAMES = {"NaN": math.nan, "-NaN": -math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
@@ -61,10 +63,8 @@ def encode_numpy_scalar(v: np.generic) -> dict:
 
 
 def _shortest32(v: np.generic) -> Any:
-    from milo_codec.values.raw import RawJSON
-
-    text = str(np.float32(v))
-    return RawJSON(text if ("." in text or "e" in text) else text + ".0")
+    # The same writer as float32 arrays: the shortest text that reads back to this float32.
+    return RawJSON(orjson.dumps(v, option=orjson.OPT_SERIALIZE_NUMPY).decode())
 
 
 def decode_numpy_scalar(name: str, value: Any) -> np.generic:
