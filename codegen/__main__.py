@@ -30,7 +30,9 @@ def build(schemas_dir: Path, out: Path | None = None) -> tuple[dict[Path, str], 
             try:
                 resolver.lookup(ref_target)
             except Exception as e:
-                raise SchemaProblem(f"schemas/{f.path}: $ref {ref_target!r} does not resolve: {e}") from None
+                raise SchemaProblem(
+                    f"schemas/{f.path}: $ref {ref_target!r} does not resolve: {e}"
+                ) from None
     package = (out / "_generated") if out else ROOT / "src/milo_codec/_generated"
     files = {package / rel: text for rel, text in render_all(models).items()}
     files[(out or schemas_dir) / CATALOG] = catalog

@@ -54,5 +54,7 @@ def load_all(root: Path) -> list[SchemaFile]:
 
 def registry(schemas: list[dict]) -> Registry:
     """Every schema by its $id; nothing is ever retrieved from the network."""
-    resources = [(s["$id"], Resource.from_contents(s, default_specification=DRAFT202012)) for s in schemas]
+    resources = [
+        (s["$id"], Resource.from_contents(s, default_specification=DRAFT202012)) for s in schemas
+    ]
     return Registry().with_resources(resources)

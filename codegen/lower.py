@@ -75,7 +75,9 @@ class Lowering:
         )
         class_path = s.get("x-milo-class")
         if not isinstance(class_path, str) or not class_path.startswith("sklearn."):
-            raise self.fail("/x-milo-class", "must name the public class path, e.g. sklearn.linear_model.Ridge")
+            raise self.fail(
+                "/x-milo-class", "must name the public class path, e.g. sklearn.linear_model.Ridge"
+            )
         expected_path = class_path.replace(".", "/") + "/"
         rel = self.file.path.as_posix()
         m = re.match(r"^(.*/)v([1-9][0-9]*)\.json$", rel)
@@ -97,7 +99,9 @@ class Lowering:
         state_s = props["state"]
         alts = state_s.get("anyOf")
         if not (isinstance(alts, list) and len(alts) == 2 and alts[0] == {"type": "null"}):
-            raise self.fail("/properties/state", "must be anyOf [{type: null}, {fitted state object}]")
+            raise self.fail(
+                "/properties/state", "must be anyOf [{type: null}, {fitted state object}]"
+            )
         state = self.object_fields(alts[1], "/properties/state/anyOf/1", shapes=True)
         module = "milo_codec._generated." + rel[: -len(".json")].replace("/", ".")
         derived = tuple(s.get("x-milo-derived", ()))
@@ -118,7 +122,9 @@ class Lowering:
     def object_fields(self, s: dict, pointer: str, shapes: bool) -> tuple[FieldIR, ...]:
         self.keys(s, pointer, {"type", "additionalProperties", "required", "properties"})
         if s.get("type") != "object" or s.get("additionalProperties") is not False:
-            raise self.fail(pointer, "must be a closed object (type object, additionalProperties false)")
+            raise self.fail(
+                pointer, "must be a closed object (type object, additionalProperties false)"
+            )
         required = s.get("required", [])
         fields = []
         names = set()
@@ -145,10 +151,13 @@ class Lowering:
         out = []
         for a in alts:
             if not isinstance(a, list) or not all(
-                (isinstance(x, int) and x >= 0) or (isinstance(x, str) and (x.isidentifier() or x == "*"))
+                (isinstance(x, int) and x >= 0)
+                or (isinstance(x, str) and (x.isidentifier() or x == "*"))
                 for x in a
             ):
-                raise self.fail(pointer, 'a shape lists identifiers, non-negative integers or "*" (any size)')
+                raise self.fail(
+                    pointer, 'a shape lists identifiers, non-negative integers or "*" (any size)'
+                )
             out.append(tuple(a))
         return tuple(out)
 
@@ -242,7 +251,9 @@ class Lowering:
         if name == "nonfinite":
             only("float")
             allowed = refine.get("float", {}).get("enum")
-            return KindIR(f"k.NonFinite(allowed={tuple(allowed)!r})" if allowed else "k.NonFinite()", "float")
+            return KindIR(
+                f"k.NonFinite(allowed={tuple(allowed)!r})" if allowed else "k.NonFinite()", "float"
+            )
         if name.startswith("np_") and name[3:] in NUMERIC:
             dt = name[3:]
             only(dt)
@@ -259,7 +270,10 @@ class Lowering:
             return KindIR(f"k.TupleOf({inner})", "tuple[Any, ...]")
         if name == "dict":
             only("dict")
-            return KindIR(f"k.DictOf({self.dict_refinement(refine.get('dict'), rp + '/dict')})", "dict[str, Any]")
+            return KindIR(
+                f"k.DictOf({self.dict_refinement(refine.get('dict'), rp + '/dict')})",
+                "dict[str, Any]",
+            )
         if name == "dict_items":
             only("dict_items")
             args = ""
@@ -267,7 +281,9 @@ class Lowering:
                 items = refine["dict_items"].get("items", {})
                 pre = items.get("prefixItems")
                 if not (isinstance(pre, list) and len(pre) == 2):
-                    raise self.fail(rp + "/dict_items", "refine with items.prefixItems [key, value]")
+                    raise self.fail(
+                        rp + "/dict_items", "refine with items.prefixItems [key, value]"
+                    )
                 key = self.one_of(pre[0], rp + "/dict_items/items/prefixItems/0")
                 val = self.one_of(pre[1], rp + "/dict_items/items/prefixItems/1")
                 args = f"keys={key}, values={val}"
@@ -294,7 +310,11 @@ class Lowering:
         if name in simple:
             only()
             return KindIR(*simple[name])
-        named = {"function": ("Callable[..., Any]", True), "type": ("type", False), "dtype": ("np.dtype", False)}
+        named = {
+            "function": ("Callable[..., Any]", True),
+            "type": ("type", False),
+            "dtype": ("np.dtype", False),
+        }
         if name in named:
             only(name)
             names = refine.get(name, {}).get("enum")
@@ -308,7 +328,10 @@ class Lowering:
             only(name)
             names = refine.get(name, {}).get("properties", {}).get("name", {}).get("enum")
             if not names:
-                raise self.fail(rp, f"{name} values must be narrowed with properties.{name}.properties.name.enum")
+                raise self.fail(
+                    rp,
+                    f"{name} values must be narrowed with properties.{name}.properties.name.enum",
+                )
             cls = "CompiledLoss" if name == "closs" else "Loss"
             return KindIR(f"k.{cls}(names={tuple(names)!r})", "Any")
         raise self.fail(pointer, f"unknown value kind {name!r}")
@@ -319,7 +342,9 @@ class Lowering:
         self.keys(s, pointer, {"type", "properties", "required", "additionalProperties"})
         if "properties" in s:
             if s.get("additionalProperties") is not False:
-                raise self.fail(pointer, "a dict with listed keys needs additionalProperties: false")
+                raise self.fail(
+                    pointer, "a dict with listed keys needs additionalProperties: false"
+                )
             req = set(s.get("required", []))
             props = ", ".join(
                 f"({n!r}, {self.one_of(p, f'{pointer}/properties/{n}')}, {n in req})"
@@ -336,7 +361,11 @@ _BOUND_KEYS = {"minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"}
 
 def _bounds(s: dict) -> str:
     names = {"minimum": "ge", "exclusiveMinimum": "gt", "maximum": "le", "exclusiveMaximum": "lt"}
-    parts = [f"{names[key]}={s[key]!r}" for key in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum") if key in s]
+    parts = [
+        f"{names[key]}={s[key]!r}"
+        for key in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum")
+        if key in s
+    ]
     return f"bounds=k.Bounds({', '.join(parts)})" if parts else ""
 
 

@@ -43,7 +43,9 @@ def render_all(models: list[ModelIR]) -> dict[str, str]:
     for class_path in sorted(latest):
         name = class_path.rsplit(".", 1)[1]
         if name in by_name:
-            raise ValueError(f"two supported classes are named {name}: {by_name[name]}, {class_path}")
+            raise ValueError(
+                f"two supported classes are named {name}: {by_name[name]}, {class_path}"
+            )
         by_name[name] = class_path
     digest = hashlib.sha256("".join(m.sha256 for m in models).encode()).hexdigest()
     out["registry.py"] = _ENV.get_template("registry.py.j2").render(
@@ -68,7 +70,11 @@ def render_catalog(models: list[ModelIR]) -> str:
         "properties": {"schema": {"enum": ids}},
         "allOf": [
             {
-                "if": {"type": "object", "required": ["schema"], "properties": {"schema": {"const": i}}},
+                "if": {
+                    "type": "object",
+                    "required": ["schema"],
+                    "properties": {"schema": {"const": i}},
+                },
                 "then": {"$ref": i},
             }
             for i in ids

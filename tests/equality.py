@@ -13,7 +13,9 @@ import scipy.sparse as sp
 def assert_identical(a: Any, b: Any, path: str = "$", layout: bool = True) -> None:
     """``layout=False`` compares array values and dtypes but not memory layout (for outputs)."""
     ta, tb = type(a), type(b)
-    assert ta is tb, f"{path}: type {ta.__module__}.{ta.__qualname__} != {tb.__module__}.{tb.__qualname__}"
+    assert ta is tb, (
+        f"{path}: type {ta.__module__}.{ta.__qualname__} != {tb.__module__}.{tb.__qualname__}"
+    )
     if _is_frame(a):
         _frames(a, b, path)
     elif a is None or ta in (bool, str, int, bytes):
@@ -30,13 +32,13 @@ def assert_identical(a: Any, b: Any, path: str = "$", layout: bool = True) -> No
             _arrays(getattr(a, name), getattr(b, name), f"{path}.{name}", layout)
     elif ta in (list, tuple):
         assert len(a) == len(b), f"{path}: length {len(a)} != {len(b)}"
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             assert_identical(x, y, f"{path}[{i}]", layout)
     elif ta is dict:
         assert list(a) == list(b), f"{path}: keys {list(a)} != {list(b)}"
         for k in a:
             assert_identical(a[k], b[k], f"{path}[{k!r}]", layout)
-    elif isinstance(a, np.dtype) or isinstance(a, type) or callable(a) and not hasattr(a, "__dict__"):
+    elif isinstance(a, np.dtype | type) or (callable(a) and not hasattr(a, "__dict__")):
         assert a == b, f"{path}: {a!r} != {b!r}"
     elif hasattr(a, "__dict__") and not isinstance(a, type):
         if hasattr(a, "__func__"):  # bound method: same function, same owner state
@@ -57,16 +59,19 @@ def _arrays(a: np.ndarray, b: np.ndarray, path: str, layout: bool = True) -> Non
     if not layout:
         pass
     elif a.flags.c_contiguous or a.flags.f_contiguous:
-        assert (a.flags.c_contiguous, a.flags.f_contiguous) == (b.flags.c_contiguous, b.flags.f_contiguous), (
-            f"{path}: memory layout differs"
-        )
+        assert (a.flags.c_contiguous, a.flags.f_contiguous) == (
+            b.flags.c_contiguous,
+            b.flags.f_contiguous,
+        ), f"{path}: memory layout differs"
     else:  # a strided view of some larger array comes back as a compact C-ordered copy
         assert b.flags.c_contiguous, f"{path}: a strided array must come back C-contiguous"
     if a.dtype.kind == "O":
-        for i, (x, y) in enumerate(zip(a.reshape(-1), b.reshape(-1))):
+        for i, (x, y) in enumerate(zip(a.reshape(-1), b.reshape(-1), strict=True)):
             assert_identical(x, y, f"{path}.flat[{i}]")
     else:
-        assert np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes(), f"{path}: values differ"
+        assert np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes(), (
+            f"{path}: values differ"
+        )
 
 
 def _is_frame(v: Any) -> bool:

@@ -129,7 +129,9 @@ def _has_param(cls: type, name: str) -> bool:
 
 
 def _classifier_recipes(cls: type) -> list[Recipe]:
-    def make(rid: str, X: Any, y: Any, est_fn: Callable[[], Any] | None = None, Xq: Any = None) -> Recipe:
+    def make(
+        rid: str, X: Any, y: Any, est_fn: Callable[[], Any] | None = None, Xq: Any = None
+    ) -> Recipe:
         def fit() -> Fitted:
             est = est_fn() if est_fn else base_estimator(cls)
             _quiet_fit(est, X, y)
@@ -211,7 +213,9 @@ def _dataframe_recipe(cls: type, X: np.ndarray, y: Any) -> Recipe:
 def _transformer_recipes(cls: type) -> list[Recipe]:
     name = cls.__name__
 
-    def make(rid: str, X: Any, est_fn: Callable[[], Any] | None = None, y: Any = None, Xq: Any = None) -> Recipe:
+    def make(
+        rid: str, X: Any, est_fn: Callable[[], Any] | None = None, y: Any = None, Xq: Any = None
+    ) -> Recipe:
         def fit() -> Fitted:
             est = est_fn() if est_fn else base_estimator(cls)
             if y is None:
@@ -223,6 +227,7 @@ def _transformer_recipes(cls: type) -> list[Recipe]:
         return Recipe(rid, fit)
 
     if name in ("LabelEncoder", "LabelBinarizer"):
+
         def label(rid: str, y: Any, est_fn: Callable[[], Any] | None = None) -> Recipe:
             def fit() -> Fitted:
                 est = est_fn() if est_fn else cls()
@@ -238,9 +243,16 @@ def _transformer_recipes(cls: type) -> list[Recipe]:
         ]
         if name == "LabelBinarizer":
             out.append(label("sparse-output", _y_class(30, 4), lambda: cls(sparse_output=True)))
-            out.append(label("multilabel", np.eye(4, dtype=int)[_y_class(30, 4)] | np.eye(4, dtype=int)[_y_class(30, 4, seed=9)]))
+            out.append(
+                label(
+                    "multilabel",
+                    np.eye(4, dtype=int)[_y_class(30, 4)]
+                    | np.eye(4, dtype=int)[_y_class(30, 4, seed=9)],
+                )
+            )
         return out
     if name == "MultiLabelBinarizer":
+
         def mlb(rid: str, y: Any, est_fn: Callable[[], Any] | None = None) -> Recipe:
             def fit() -> Fitted:
                 est = est_fn() if est_fn else cls()
@@ -268,8 +280,12 @@ def _transformer_recipes(cls: type) -> list[Recipe]:
     if name == "PowerTransformer":
         out.append(make("box-cox", _X(60, 5, positive=True) + 0.1, lambda: cls(method="box-cox")))
     if name == "KBinsDiscretizer":
-        out.append(make("ordinal-uniform", X, lambda: cls(n_bins=4, encode="ordinal", strategy="uniform")))
-        out.append(make("kmeans", X, lambda: cls(n_bins=3, encode="onehot-dense", strategy="kmeans")))
+        out.append(
+            make("ordinal-uniform", X, lambda: cls(n_bins=4, encode="ordinal", strategy="uniform"))
+        )
+        out.append(
+            make("kmeans", X, lambda: cls(n_bins=3, encode="onehot-dense", strategy="kmeans"))
+        )
     if name == "SplineTransformer":
         out.append(make("periodic", X, lambda: cls(n_knots=5, extrapolation="periodic")))
         out.append(make("sparse-output", X, lambda: cls(n_knots=4, sparse_output=True)))
@@ -277,17 +293,53 @@ def _transformer_recipes(cls: type) -> list[Recipe]:
         out.append(make("interaction-only", X, lambda: cls(degree=3, interaction_only=True)))
     if name == "FunctionTransformer":
         out.append(make("identity", X, lambda: cls()))
-        out.append(make("validate", X, lambda: cls(func=np.sqrt, inverse_func=np.square, validate=True, check_inverse=False)))
-    if name == "Binarizer" or name == "Normalizer" or name == "MaxAbsScaler" or name == "StandardScaler":
-        out.append(make("sparse", sp.csr_matrix(X * (np.abs(X) > 0.5)), (lambda: cls(with_mean=False)) if name == "StandardScaler" else None))
+        out.append(
+            make(
+                "validate",
+                X,
+                lambda: cls(
+                    func=np.sqrt, inverse_func=np.square, validate=True, check_inverse=False
+                ),
+            )
+        )
+    if (
+        name == "Binarizer"
+        or name == "Normalizer"
+        or name == "MaxAbsScaler"
+        or name == "StandardScaler"
+    ):
+        out.append(
+            make(
+                "sparse",
+                sp.csr_matrix(X * (np.abs(X) > 0.5)),
+                (lambda: cls(with_mean=False)) if name == "StandardScaler" else None,
+            )
+        )
     if name in ("GaussianRandomProjection", "SparseRandomProjection"):
         out.append(make("sparse", sp.csr_matrix(X * (np.abs(X) > 0.5))))
-        out.append(make("eps-auto", _X(100, 200, seed=4), lambda: cls(eps=0.9, random_state=0), Xq=_X(5, 200, seed=5)))
+        out.append(
+            make(
+                "eps-auto",
+                _X(100, 200, seed=4),
+                lambda: cls(eps=0.9, random_state=0),
+                Xq=_X(5, 200, seed=5),
+            )
+        )
         if name == "SparseRandomProjection":
-            out.append(make("dense-output", X, lambda: cls(n_components=3, dense_output=True, random_state=0)))
+            out.append(
+                make(
+                    "dense-output",
+                    X,
+                    lambda: cls(n_components=3, dense_output=True, random_state=0),
+                )
+            )
     if name == "QuantileTransformer":
         out.append(make("normal", X, lambda: cls(n_quantiles=15, output_distribution="normal")))
-        out.append(make("sparse", sp.csc_matrix(np.abs(X) * (np.abs(X) > 0.5)), lambda: cls(n_quantiles=15)))
+        out.append(
+            make(
+                "sparse", sp.csc_matrix(np.abs(X) * (np.abs(X) > 0.5)), lambda: cls(n_quantiles=15)
+            )
+        )
     if name == "MaxAbsScaler" or name == "RobustScaler":
         out.append(make("with-nan", np.where(np.abs(X) > 1.5, np.nan, X)))
     if name == "StandardScaler":
@@ -303,7 +355,8 @@ def _categorical_recipes(cls: type, make: Callable[..., Recipe]) -> list[Recipe]
     name = cls.__name__
     rng = _rng(11)
     Xs = np.array(
-        [["red", "S"], ["green", "M"], ["blue", "L"], ["green", "S"], ["red", "XL"], ["blue", "M"]] * 10,
+        [["red", "S"], ["green", "M"], ["blue", "L"], ["green", "S"], ["red", "XL"], ["blue", "M"]]
+        * 10,
         dtype=object,
     )
     Xs[rng.rand(60) < 0.1, 0] = None
@@ -321,15 +374,39 @@ def _categorical_recipes(cls: type, make: Callable[..., Recipe]) -> list[Recipe]
         ]
     out = [
         make("int-categories", Xi),
-        make("str-categories-with-none", Xs, lambda: cls(handle_unknown="ignore") if name == "OneHotEncoder" else cls()),
+        make(
+            "str-categories-with-none",
+            Xs,
+            lambda: cls(handle_unknown="ignore") if name == "OneHotEncoder" else cls(),
+        ),
         make("float-with-nan", Xn),
     ]
     if name == "OneHotEncoder":
         out.append(make("drop-first-sparse", Xi, lambda: cls(drop="first")))
-        out.append(make("infrequent", Xi, lambda: cls(min_frequency=10, handle_unknown="infrequent_if_exist", sparse_output=False)))
-        out.append(make("given-categories", Xi[:, :1], lambda: cls(categories=[[0, 1, 2, 3, 4, 5]], dtype=np.float32)))
+        out.append(
+            make(
+                "infrequent",
+                Xi,
+                lambda: cls(
+                    min_frequency=10, handle_unknown="infrequent_if_exist", sparse_output=False
+                ),
+            )
+        )
+        out.append(
+            make(
+                "given-categories",
+                Xi[:, :1],
+                lambda: cls(categories=[[0, 1, 2, 3, 4, 5]], dtype=np.float32),
+            )
+        )
     else:
-        out.append(make("unknown-value", Xi, lambda: cls(handle_unknown="use_encoded_value", unknown_value=-1)))
+        out.append(
+            make(
+                "unknown-value",
+                Xi,
+                lambda: cls(handle_unknown="use_encoded_value", unknown_value=-1),
+            )
+        )
         out.append(make("infrequent", Xi, lambda: cls(max_categories=3)))
     out.append(_pandas_output_recipe(cls, Xi))
     return out
@@ -370,7 +447,11 @@ def _outlier_recipes(cls: type) -> list[Recipe]:
 
         return Recipe(rid, fit)
 
-    return [make("dense", X), make("float32", X.astype(np.float32)), make("sparse", sp.csr_matrix(X))]
+    return [
+        make("dense", X),
+        make("float32", X.astype(np.float32)),
+        make("sparse", sp.csr_matrix(X)),
+    ]
 
 
 def recipes_for(cls: type) -> list[Recipe]:

@@ -40,7 +40,11 @@ def test_partial_fit_after_load_matches_the_original(cls: type) -> None:
         args: list[Any] = [batch]
         if fitted.y is not None:
             args.append(np.asarray(fitted.y)[order])
-        kwargs = {"classes": original.classes_} if hasattr(original, "classes_") and fitted.y is not None else {}
+        kwargs = (
+            {"classes": original.classes_}
+            if hasattr(original, "classes_") and fitted.y is not None
+            else {}
+        )
         original.partial_fit(*copy.deepcopy(args), **kwargs)
         loaded.partial_fit(*copy.deepcopy(args), **kwargs)
     assert_identical(vars(original), vars(loaded), "__dict__ after partial_fit")
@@ -48,4 +52,10 @@ def test_partial_fit_after_load_matches_the_original(cls: type) -> None:
 
 def test_there_are_incremental_models_to_check() -> None:
     names = {p.id for p in _incremental_classes()}
-    assert {"SGDClassifier", "Perceptron", "SGDRegressor", "MultinomialNB", "StandardScaler"} <= names
+    assert {
+        "SGDClassifier",
+        "Perceptron",
+        "SGDRegressor",
+        "MultinomialNB",
+        "StandardScaler",
+    } <= names

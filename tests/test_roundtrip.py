@@ -66,9 +66,7 @@ def _outputs(fitted: Fitted, est: Any) -> dict[str, Any]:
             warnings.simplefilter("ignore")
             try:
                 if method == "inverse_transform":
-                    if fitted.is_label_transformer:
-                        arg = est.transform(X)
-                    elif hasattr(est, "transform"):
+                    if fitted.is_label_transformer or hasattr(est, "transform"):
                         arg = est.transform(X)
                     else:
                         arg = est.predict(X)

@@ -42,7 +42,9 @@ def logistic_doc() -> dict:
 
 @pytest.fixture
 def ransac_doc() -> dict:
-    return _doc(RANSACRegressor(estimator=LinearRegression(), random_state=0).fit(X, X @ [1.0, 2.0, 3.0]))
+    return _doc(
+        RANSACRegressor(estimator=LinearRegression(), random_state=0).fit(X, X @ [1.0, 2.0, 3.0])
+    )
 
 
 class Tripwire:
@@ -75,14 +77,22 @@ def _mutations() -> list[Any]:
         return apply
 
     return [
-        pytest.param(set_in("model", "params", "penalty", "l3"), SchemaError, id="string-option-not-in-enum"),
+        pytest.param(
+            set_in("model", "params", "penalty", "l3"), SchemaError, id="string-option-not-in-enum"
+        ),
         pytest.param(set_in("model", "params", "C", -1), SchemaError, id="interval-violated"),
         pytest.param(set_in("model", "params", "bogus", 1), SchemaError, id="unknown-param"),
-        pytest.param(set_in("model", "state", "n_features_in_", 7), InvariantError, id="shape-disagrees"),
+        pytest.param(
+            set_in("model", "state", "n_features_in_", 7), InvariantError, id="shape-disagrees"
+        ),
         pytest.param(set_in("model", "schema", "os.system"), SchemaError, id="unknown-schema-id"),
-        pytest.param(set_in("model", "class", "builtins.eval"), SchemaError, id="class-name-from-file"),
+        pytest.param(
+            set_in("model", "class", "builtins.eval"), SchemaError, id="class-name-from-file"
+        ),
         pytest.param(set_in("format_version", 2), VersionError, id="format-version"),
-        pytest.param(set_in("producer", "scikit-learn", "1.2.0"), VersionError, id="sklearn-version"),
+        pytest.param(
+            set_in("producer", "scikit-learn", "1.2.0"), VersionError, id="sklearn-version"
+        ),
     ]
 
 
@@ -98,7 +108,9 @@ def test_a_refused_file_constructs_nothing(
     assert not milo_codec.validate(_text(logistic_doc)).ok
 
 
-def test_a_bad_nested_model_stops_the_outer_one_too(monkeypatch: pytest.MonkeyPatch, ransac_doc: dict) -> None:
+def test_a_bad_nested_model_stops_the_outer_one_too(
+    monkeypatch: pytest.MonkeyPatch, ransac_doc: dict
+) -> None:
     ransac_doc["model"]["state"]["estimator_"]["state"]["coef_"]["ndarray"]["shape"] = [4]
     wire = Tripwire(monkeypatch, RANSACRegressor, LinearRegression)
     with pytest.raises(SchemaError) as info:
@@ -125,7 +137,9 @@ def test_parse_errors_name_the_byte_offset() -> None:
     )
     with pytest.raises(ParseError) as info:
         milo_codec.loads(b'{"a": 1, "a": 2}')
-    assert str(info.value.problems[0]) == "$: duplicate key 'a': every key may appear once per object"
+    assert (
+        str(info.value.problems[0]) == "$: duplicate key 'a': every key may appear once per object"
+    )
     with pytest.raises(ParseError) as info:
         milo_codec.loads(b'{"a": [1, 2,]}')
     assert str(info.value.problems[0]) == "$: byte 12 (line 1, column 13): Expecting value"

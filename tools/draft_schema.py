@@ -140,7 +140,10 @@ def constraint_schemas(c: Any, param: str, cls: type) -> list[dict]:
         table = {
             "boolean": [{"type": "boolean"}, ref("np_bool")],
             "verbose": [{"type": "integer", "minimum": 0}, {"type": "boolean"}],
-            "random_state": [{"type": "null"}, {"type": "integer", "minimum": 0, "maximum": 2**32 - 1}],
+            "random_state": [
+                {"type": "null"},
+                {"type": "integer", "minimum": 0, "maximum": 2**32 - 1},
+            ],
             "array-like": [
                 ref("ndarray"),
                 {"type": "array", "items": ref("value")},
@@ -197,17 +200,31 @@ def observed_kind(v: Any) -> dict:
     assert isinstance(v, dict), v
     if "schema" in v and "class" in v:
         return ref("model")
-    (key, payload), = v.items()
+    ((key, payload),) = v.items()
     if key == "ndarray":
         dt = payload["dtype"]
         name = "str" if dt.startswith("U") else dt
         return ref(f"ndarray_{name}_{len(payload['shape'])}d")
     if key == "float":
         return ref("nonfinite")
-    if key in ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64"):
+    if key in (
+        "bool",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "float32",
+        "float64",
+    ):
         return ref(f"np_{key}")
     if key in ("closs", "loss"):
-        return ref(key, **{key: {"type": "object", "properties": {"name": {"enum": [payload["name"]]}}}})
+        return ref(
+            key, **{key: {"type": "object", "properties": {"name": {"enum": [payload["name"]]}}}}
+        )
     if key in ("dtype", "type", "function"):
         return ref(key, **{key: {"enum": [payload]}})
     if key in ("tuple", "dict", "dict_items", "sparse", "recarray", "bspline"):
@@ -227,7 +244,11 @@ def merge(kinds: list[dict]) -> dict:
     for k in flat:
         c = _canon(k)
         # named-object kinds with an enum refinement merge their enums
-        if "$ref" in k and "properties" in k and k["$ref"].rsplit("/", 1)[1] in ("closs", "loss", "dtype", "type", "function"):
+        if (
+            "$ref" in k
+            and "properties" in k
+            and k["$ref"].rsplit("/", 1)[1] in ("closs", "loss", "dtype", "type", "function")
+        ):
             key = k["$ref"]
             if key in out:
                 out[key] = _merge_enum(out[key], k)
@@ -319,7 +340,9 @@ def draft(class_path: str) -> dict:
             for v in param_values[p]:
                 k = observed_kind(v)
                 if not accepts(alts, k):
-                    print(f"  review: {name}.{p}: widened with observed {_canon(k)}", file=sys.stderr)
+                    print(
+                        f"  review: {name}.{p}: widened with observed {_canon(k)}", file=sys.stderr
+                    )
                     alts.append(k)
         params[p] = merge(alts)
 
@@ -344,15 +367,20 @@ def draft(class_path: str) -> dict:
             except UnsupportedModelError as e:
                 if _rebuilds_on_setstate(cls):
                     derived.add(k)
-                    print(f"  review: {name}.{k} cannot be written ({e}); drafted as derived, "
-                          "rebuilt by the class's own __setstate__: confirm that it is", file=sys.stderr)
+                    print(
+                        f"  review: {name}.{k} cannot be written ({e}); drafted as derived, "
+                        "rebuilt by the class's own __setstate__: confirm that it is",
+                        file=sys.stderr,
+                    )
                 else:
                     raise
         for s in SIZE_ATTRS:
             v = attrs.get(s)
             sizes[s].append(int(v) if isinstance(v, int | np.integer) else None)
         classes = attrs.get("classes_")
-        sizes["n_classes"].append(classes.shape[0] if isinstance(classes, np.ndarray) and classes.ndim == 1 else None)
+        sizes["n_classes"].append(
+            classes.shape[0] if isinstance(classes, np.ndarray) and classes.ndim == 1 else None
+        )
     for f in fitted:
         attrs = vars(f.estimator)
         for k in order:
@@ -363,7 +391,11 @@ def draft(class_path: str) -> dict:
     shapes = infer_shapes(order, arrays, sizes)
     state_props: dict[str, Any] = {}
     for k in order:
-        s = ref("output_config") if k == "_sklearn_output_config" else merge([observed_kind(v) for v in observed[k]])
+        s = (
+            ref("output_config")
+            if k == "_sklearn_output_config"
+            else merge([observed_kind(v) for v in observed[k]])
+        )
         if k in shapes:
             s = {**s, "x-milo-shape": shapes[k]}
         state_props[k] = s
@@ -401,7 +433,14 @@ def draft(class_path: str) -> dict:
     }
 
 
-SIZE_NAMES = ("n_features_in_", "n_classes", "n_outputs_", "n_components_", "n_classes_", "n_features_out_")
+SIZE_NAMES = (
+    "n_features_in_",
+    "n_classes",
+    "n_outputs_",
+    "n_components_",
+    "n_classes_",
+    "n_features_out_",
+)
 
 
 def infer_shapes(
@@ -431,7 +470,10 @@ def infer_shapes(
                 break
         if name is None and len({v for _, v in present}) >= 2:
             name = first_seen.setdefault(vec, f"{key[0].strip('_')}_dim{key[2]}")
-            if name == f"{key[0].strip('_')}_dim{key[2]}" and sum(1 for w in dims.values() if w == vec) < 2:
+            if (
+                name == f"{key[0].strip('_')}_dim{key[2]}"
+                and sum(1 for w in dims.values() if w == vec) < 2
+            ):
                 name = None
         if name is not None:
             symbols[key] = name
@@ -472,7 +514,9 @@ def _rebuilds_on_setstate(cls: type) -> bool:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("class_path", nargs="+", help="e.g. sklearn.linear_model.Ridge")
     ap.add_argument("--write", action="store_true", help="write schemas/<path>/v1.json")
     ap.add_argument("--force", action="store_true", help="overwrite an existing schema file")
@@ -484,7 +528,9 @@ def main() -> int:
         if args.write:
             out = ROOT / "schemas" / class_path.replace(".", "/") / "v1.json"
             if out.exists() and not args.force:
-                print(f"  {out.relative_to(ROOT)} exists; use --force to overwrite", file=sys.stderr)
+                print(
+                    f"  {out.relative_to(ROOT)} exists; use --force to overwrite", file=sys.stderr
+                )
                 continue
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(text)

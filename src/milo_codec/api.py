@@ -33,7 +33,9 @@ def _read_file(path: PathLike) -> bytes:
     except OSError as e:
         raise MiloError(f"cannot read {os.fspath(path)!r}: {e.strerror}") from None
     if not stat.S_ISREG(st.st_mode):
-        raise MiloError(f"{os.fspath(path)!r} is not a regular file; milo_codec only reads regular files")
+        raise MiloError(
+            f"{os.fspath(path)!r} is not a regular file; milo_codec only reads regular files"
+        )
     try:
         with open(path, "rb") as f:
             return f.read()

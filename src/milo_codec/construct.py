@@ -13,13 +13,17 @@ from milo_codec.errors import ConstructionError
 def build(node: NodeModel, path: str = "$.model") -> Any:
     codec = node.codec()
     cls = codec.estimator_class()  # bound in generated code, never read from the file
-    params = {k: _resolve(v, f"{path}.params.{k}") for k, v in node.params.fields_by_json_name().items()}
+    params = {
+        k: _resolve(v, f"{path}.params.{k}") for k, v in node.params.fields_by_json_name().items()
+    }
     try:
         estimator = cls(**params)
     except Exception as e:
         raise ConstructionError(f"{path}: {codec.class_path}(**params) failed: {e}") from e
     if node.state is not None:
-        state = {k: _resolve(v, f"{path}.state.{k}") for k, v in node.state.fields_by_json_name().items()}
+        state = {
+            k: _resolve(v, f"{path}.state.{k}") for k, v in node.state.fields_by_json_name().items()
+        }
         full = dict(vars(estimator))
         full.update(state)
         # The producing scikit-learn version was checked against this one before validation.

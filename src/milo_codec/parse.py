@@ -27,7 +27,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"bare {name} is not JSON; milo files write it as the string \"{name}\"")
+    raise ValueError(f'bare {name} is not JSON; milo files write it as the string "{name}"')
 
 
 def _fail(message: str) -> ParseError:
@@ -75,7 +75,9 @@ def parse(data: bytes | str) -> Any:
     if isinstance(data, bytes | bytearray | memoryview):
         raw = bytes(data)
         if raw.startswith(b"\xef\xbb\xbf"):
-            raise _fail("byte 0: a byte-order mark is not allowed; save the file as UTF-8 without BOM")
+            raise _fail(
+                "byte 0: a byte-order mark is not allowed; save the file as UTF-8 without BOM"
+            )
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as e:

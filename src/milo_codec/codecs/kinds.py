@@ -337,7 +337,8 @@ class NDArray(Kind):
             family = "U" if isinstance(dtype, str) and dtype[:1] == "U" else dtype
             if not any(family == dt and (nd == ndim or nd < 0) for dt, nd in allowed):
                 wanted = ", ".join(
-                    f"{'str' if dt == 'U' else dt} ({nd}-D)" if nd >= 0 else dt for dt, nd in allowed
+                    f"{'str' if dt == 'U' else dt} ({nd}-D)" if nd >= 0 else dt
+                    for dt, nd in allowed
                 )
                 raise DecodeProblem(
                     ("ndarray",),
@@ -449,7 +450,9 @@ class Loss(Kind):
             {
                 "name": core_schema.typed_dict_field(core_schema.literal_schema(list(names))),
                 "args": core_schema.typed_dict_field(args),
-                "constant_hessian": core_schema.typed_dict_field(core_schema.bool_schema(strict=True)),
+                "constant_hessian": core_schema.typed_dict_field(
+                    core_schema.bool_schema(strict=True)
+                ),
             },
             extra_behavior="forbid",
         )
@@ -482,10 +485,15 @@ class BSpline(Kind):
                 "k": core_schema.typed_dict_field(core_schema.int_schema(strict=True, ge=0, le=20)),
                 "extrapolate": core_schema.typed_dict_field(
                     core_schema.union_schema(
-                        [core_schema.bool_schema(strict=True), core_schema.literal_schema(["periodic"])]
+                        [
+                            core_schema.bool_schema(strict=True),
+                            core_schema.literal_schema(["periodic"]),
+                        ]
                     )
                 ),
-                "axis": core_schema.typed_dict_field(core_schema.int_schema(strict=True, ge=0, le=1)),
+                "axis": core_schema.typed_dict_field(
+                    core_schema.int_schema(strict=True, ge=0, le=1)
+                ),
             },
             extra_behavior="forbid",
         )
@@ -581,8 +589,9 @@ _ANY_VALIDATOR: list[Any] = []
 
 def _validate_any(v: Any) -> Any:
     if not _ANY_VALIDATOR:
-        from pydantic import TypeAdapter
         from typing import Annotated
+
+        from pydantic import TypeAdapter
 
         _ANY_VALIDATOR.append(TypeAdapter(Annotated[Any, _generic_kinds()]))
     # Not validate_python(strict=True): that would override the deliberately lax container
@@ -659,7 +668,16 @@ def _describe_alternatives(kinds: Sequence[Kind]) -> str:
         bounds = getattr(k, "bounds", None)
         text = k.describe
         if isinstance(bounds, Bounds):
-            limits = [f"{op} {v}" for op, v in (("≥", bounds.ge), (">", bounds.gt), ("≤", bounds.le), ("<", bounds.lt)) if v is not None]
+            limits = [
+                f"{op} {v}"
+                for op, v in (
+                    ("≥", bounds.ge),
+                    (">", bounds.gt),
+                    ("≤", bounds.le),
+                    ("<", bounds.lt),
+                )
+                if v is not None
+            ]
             if limits:
                 text += " " + " and ".join(limits)
         parts.append(text)

@@ -22,7 +22,11 @@ def _n_unique(a: np.ndarray) -> int:
 def classes_unique(params: dict, state: dict, path: str) -> list[Problem]:
     """Predictions index ``classes_``; repeated labels would make two outputs one class."""
     classes = state.get("classes_")
-    if isinstance(classes, np.ndarray) and classes.ndim == 1 and _n_unique(classes) != classes.shape[0]:
+    if (
+        isinstance(classes, np.ndarray)
+        and classes.ndim == 1
+        and _n_unique(classes) != classes.shape[0]
+    ):
         return [Problem(f"{path}.state.classes_", "class labels must be unique")]
     return []
 

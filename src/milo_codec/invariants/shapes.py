@@ -32,7 +32,7 @@ def check_shapes(
         spec = next((a for a in alternatives if len(a) == len(shape)), None)
         if spec is None:
             continue  # the schema's array kinds decide which ranks are allowed
-        for i, (n, sym) in enumerate(zip(shape, spec)):
+        for i, (n, sym) in enumerate(zip(shape, spec, strict=True)):
             if sym == "*":
                 continue
             if isinstance(sym, int):

@@ -192,11 +192,10 @@ SPARSE_TYPES: dict[tuple[str, str], type] = {
 
 
 def encode_sparse(m: Any, encode_element: Callable[[Any, str], Any], path: str) -> dict:
-    for (fmt, container), cls in SPARSE_TYPES.items():
-        if type(m) is cls:
-            break
-    else:
+    key = next((k for k, cls in SPARSE_TYPES.items() if type(m) is cls), None)
+    if key is None:
         raise TypeError(f"sparse type {type(m).__name__} is not supported (only CSR and CSC)")
+    fmt, container = key
     return {
         "sparse": {
             "format": fmt,
@@ -252,6 +251,13 @@ def parse_shape(shape: Any, loc: tuple = ("shape",)) -> tuple[int, ...]:
         if type(n) is not int or n < 0:
             raise DecodeProblem((*loc, i), "expected a non-negative integer")
     return tuple(shape)
+
+
+def _where(loc: tuple, flat_index: int, shape: tuple[int, ...]) -> tuple:
+    """The location of the element at ``flat_index`` of an array of ``shape``."""
+    if not shape:
+        return loc
+    return (*loc, *(int(i) for i in np.unravel_index(flat_index, shape)))
 
 
 def _first_bad(obj: np.ndarray, ok: np.ndarray) -> tuple[int, ...]:
@@ -314,7 +320,7 @@ def decode_data(
         if (is_str & ~recognised).any():
             idx = _first_bad(flat, ~(is_str & ~recognised))
             raise DecodeProblem(
-                (*loc, *np.unravel_index(idx[0], shape)),
+                _where(loc, idx[0], shape),
                 f'expected a number or "NaN", "-NaN", "Infinity", "-Infinity", got {flat[idx[0]]!r}',
             )
         nonfinite_masks = masks
@@ -322,7 +328,7 @@ def decode_data(
     if extra:
         ok = np.frompyfunc(lambda x: type(x) in allowed, 1, 1)(flat).astype(bool)
         i = _first_bad(flat, ok)[0]
-        where = (*loc, *np.unravel_index(i, shape)) if shape else loc
+        where = _where(loc, i, shape)
         raise DecodeProblem(where, f"expected {what}, got {_json_type(flat[i])}")
 
     if kind == "U":
@@ -340,7 +346,7 @@ def decode_data(
             for i, x in enumerate(flat):
                 if not info.min <= x <= info.max:
                     raise DecodeProblem(
-                        (*loc, *np.unravel_index(i, shape)) if shape else loc,
+                        _where(loc, i, shape),
                         f"{x} is out of range for {dtype.name}",
                     ) from None
             raise
@@ -363,8 +369,8 @@ def decode_data(
     if overflow.any():
         i = int(np.argmax(overflow))
         raise DecodeProblem(
-            (*loc, *np.unravel_index(i, shape)) if shape else loc,
-            f"number overflows {dtype.name}; write infinities as \"Infinity\"",
+            _where(loc, i, shape),
+            f'number overflows {dtype.name}; write infinities as "Infinity"',
         )
     return out.reshape(shape)
 
@@ -428,7 +434,7 @@ def decode_recarray(payload: Any) -> np.ndarray:
     itemsize = p["itemsize"]
     if type(itemsize) is not int or not 0 < itemsize <= 4096:
         raise DecodeProblem(("itemsize",), "expected an integer between 1 and 4096")
-    for i, (off, dt) in enumerate(zip(offsets, formats)):
+    for i, (off, dt) in enumerate(zip(offsets, formats, strict=True)):
         if type(off) is not int or off < 0 or off + dt.itemsize > itemsize:
             raise DecodeProblem(("offsets", i), "field does not fit inside itemsize")
     try:
@@ -439,7 +445,7 @@ def decode_recarray(payload: Any) -> np.ndarray:
         raise DecodeProblem(("offsets",), f"fields overlap or are invalid: {e}") from None
     columns = _expect_keys(p["columns"], set(names))
     out = np.zeros(shape, dtype=dtype)
-    for name, dt in zip(names, formats):
+    for name, dt in zip(names, formats, strict=True):
         try:
             out[name] = decode_data(columns[name], dt, shape, None, ())
         except DecodeProblem as e:
@@ -451,7 +457,9 @@ def decode_sparse(payload: Any) -> Any:
     p = _expect_keys(payload, {"format", "container", "shape", "data", "indices", "indptr"})
     key = (p["format"], p["container"])
     if key not in SPARSE_TYPES:
-        raise DecodeProblem(("format",), 'expected format "csr" or "csc" and container "matrix" or "array"')
+        raise DecodeProblem(
+            ("format",), 'expected format "csr" or "csc" and container "matrix" or "array"'
+        )
     shape = parse_shape(p["shape"])
     if len(shape) != 2:
         raise DecodeProblem(("shape",), "sparse matrices have two dimensions")

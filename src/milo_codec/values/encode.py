@@ -80,7 +80,9 @@ class ValueEncoder:
                     "t": self._array(v.t, f"{path}.t"),
                     "c": self._array(v.c, f"{path}.c"),
                     "k": int(v.k),
-                    "extrapolate": v.extrapolate if v.extrapolate == "periodic" else bool(v.extrapolate),
+                    "extrapolate": v.extrapolate
+                    if v.extrapolate == "periodic"
+                    else bool(v.extrapolate),
                     "axis": int(v.axis),
                 }
             }

@@ -132,7 +132,9 @@ def _python_losses() -> dict[str, tuple[type, tuple[str, ...]]]:
     ):
         cls = getattr(loss, name)
         args = tuple(
-            p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "sample_weight", "xp", "device")
+            p
+            for p in inspect.signature(cls.__init__).parameters
+            if p not in ("self", "sample_weight", "xp", "device")
         )
         table[name] = (cls, args)
     return table

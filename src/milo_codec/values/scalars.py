@@ -80,7 +80,9 @@ def decode_numpy_scalar(name: str, value: Any) -> np.generic:
     if name.startswith("float"):
         if type(value) is str:
             if value not in NONFINITE_NAMES:
-                raise DecodeProblem((name,), 'expected a number or "NaN", "-NaN", "Infinity", "-Infinity"')
+                raise DecodeProblem(
+                    (name,), 'expected a number or "NaN", "-NaN", "Infinity", "-Infinity"'
+                )
             return t(NONFINITE_NAMES[value])
         if type(value) not in (float, int):
             raise DecodeProblem((name,), "expected a number")
