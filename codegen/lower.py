@@ -10,23 +10,11 @@ from pydantic import BaseModel
 
 from codegen.discover import BASE_URI, SchemaFile, SchemaProblem
 from codegen.ir import FieldIR, KindIR, ModelIR
+from milo_codec.values.scalars import NUMPY_SCALARS
 
 VALUES = BASE_URI + "common/values/v1.json#/$defs/"
 ANNOTATIONS = {"description", "title", "$comment", "examples", "default"}
-NUMERIC = (
-    "bool",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "float32",
-    "float64",
-    "str_",
-)
+NUMERIC = tuple(NUMPY_SCALARS)  # the numpy scalar tags: np_<name> in the common schema
 _NDARRAY = re.compile(r"^ndarray_([a-z0-9]+)_([0-9])d$")
 _RESERVED = set(dir(BaseModel)) | {"k", "np", "Any", "Annotated", "Literal", "Field"}
 

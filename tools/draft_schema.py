@@ -35,6 +35,7 @@ from milo_codec.errors import UnsupportedModelError  # noqa: E402
 from milo_codec.values.encode import ValueEncoder  # noqa: E402
 from milo_codec.values.objects import FUNCTIONS  # noqa: E402
 from milo_codec.values.raw import RawJSON  # noqa: E402
+from milo_codec.values.scalars import NUMPY_SCALARS  # noqa: E402
 
 BASE = "https://milo-codec.invalid/schemas/"
 V = BASE + "common/values/v1.json#/$defs/"
@@ -207,19 +208,7 @@ def observed_kind(v: Any) -> dict:
         return ref(f"ndarray_{name}_{len(payload['shape'])}d")
     if key == "float":
         return ref("nonfinite")
-    if key in (
-        "bool",
-        "int8",
-        "int16",
-        "int32",
-        "int64",
-        "uint8",
-        "uint16",
-        "uint32",
-        "uint64",
-        "float32",
-        "float64",
-    ):
+    if key in NUMPY_SCALARS:
         return ref(f"np_{key}")
     if key in ("closs", "loss"):
         return ref(
