@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from codegen.discover import BASE_URI, SchemaFile, SchemaProblem
 from codegen.ir import FieldIR, KindIR, ModelIR
+from milo_codec.objects import OBJECT_KINDS
 from milo_codec.values.scalars import NUMPY_SCALARS
 
 VALUES = BASE_URI + "common/values/v1.json#/$defs/"
@@ -223,8 +224,12 @@ class Lowering:
 
     def ref(self, s: dict, pointer: str) -> KindIR:
         ref = s["$ref"]
+        registered = _REGISTERED.get(ref)
+        if registered is not None:
+            self.keys(s, pointer, {"$ref"})
+            return KindIR(f"k.Registered(name={registered!r})", "Any")
         if not ref.startswith(VALUES):
-            raise self.fail(pointer, f"$ref must point into {VALUES}")
+            raise self.fail(pointer, f"$ref must point into {VALUES} or name an object kind")
         name = ref[len(VALUES) :]
         refine = s.get("properties", {})
         self.keys(s, pointer, {"$ref", "type", "properties"} if refine else {"$ref"})
@@ -262,6 +267,15 @@ class Lowering:
                 f"k.DictOf({self.dict_refinement(refine.get('dict'), rp + '/dict')})",
                 "dict[str, Any]",
             )
+        if name == "bunch":
+            only("bunch")
+            args = ""
+            if "bunch" in refine:
+                b = refine["bunch"]
+                self.keys(b, rp + "/bunch", {"type", "additionalProperties"})
+                if "additionalProperties" in b:
+                    args = f"values={self.one_of(b['additionalProperties'], rp + '/bunch/additionalProperties')}"
+            return KindIR(f"k.BunchOf({args})", "dict[str, Any]")
         if name == "dict_items":
             only("dict_items")
             args = ""
@@ -278,15 +292,22 @@ class Lowering:
             return KindIR(f"k.DictItems({args})", "dict[Any, Any]")
         m = _NDARRAY.match(name)
         if m:
-            only()
             dt = "U" if m.group(1) == "str" else m.group(1)
-            return KindIR(f"k.NDArray(allowed=(({dt!r}, {int(m.group(2))}),))", "np.ndarray")
+            rank = int(m.group(2))
+            if dt == "object" and refine:
+                return KindIR(
+                    f"k.NDArray(allowed=(('object', {rank}),), elements={self.elements(refine, rp, rank)})",
+                    "np.ndarray",
+                )
+            only()
+            return KindIR(f"k.NDArray(allowed=(({dt!r}, {rank}),))", "np.ndarray")
         if name == "ndarray":
             only()
             return KindIR("k.NDArray(allowed=ANY_ARRAY)", "np.ndarray")
         simple = {
             "sparse": ("k.Sparse()", "Any"),
             "recarray": ("k.Recarray()", "np.ndarray"),
+            "slice": ("k.Slice()", "slice"),
             "bspline": ("k.BSpline()", "Any"),
             "model": ("k.Model()", "NodeModel"),
             "value": ("k.AnyValue()", "Any"),
@@ -324,6 +345,25 @@ class Lowering:
             return KindIR(f"k.{cls}(names={tuple(names)!r})", "Any")
         raise self.fail(pointer, f"unknown value kind {name!r}")
 
+    def elements(self, refine: dict, pointer: str, rank: int) -> str:
+        """An object array's element kinds: properties.ndarray.properties.data, ``rank`` deep."""
+        nd = refine.get("ndarray")
+        if set(refine) != {"ndarray"} or not isinstance(nd, dict):
+            raise self.fail(
+                pointer, "refine an object array under properties.ndarray.properties.data"
+            )
+        self.keys(nd, pointer + "/ndarray", {"type", "properties"})
+        data = nd.get("properties", {}).get("data")
+        if set(nd.get("properties", {})) != {"data"} or not isinstance(data, dict):
+            raise self.fail(pointer + "/ndarray", "only data may be refined")
+        p = pointer + "/ndarray/properties/data"
+        for _ in range(rank):
+            self.keys(data, p, {"type", "items"})
+            if data.get("type") != "array" or "items" not in data:
+                raise self.fail(p, f"needs {rank} levels of type: array with items")
+            data, p = data["items"], p + "/items"
+        return self.one_of(data, p)
+
     def dict_refinement(self, s: dict | None, pointer: str) -> str:
         if s is None:
             return ""
@@ -343,6 +383,9 @@ class Lowering:
             return f"values={self.one_of(s['additionalProperties'], pointer + '/additionalProperties')}"
         return ""
 
+
+# Object kinds are defined in their own common schema files and bound in milo_codec.objects.
+_REGISTERED = {kind.ref: tag for tag, kind in OBJECT_KINDS.items()}
 
 _BOUND_KEYS = {"minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"}
 

@@ -21,6 +21,15 @@ from sklearn.base import clone, is_classifier, is_regressor
 
 INFERENCE_METHODS = (
     "predict",
+    "apply",
+    "decision_path",
+    "kneighbors",
+    "kneighbors_graph",
+    "radius_neighbors",
+    "radius_neighbors_graph",
+    "staged_predict",
+    "staged_predict_proba",
+    "staged_decision_function",
     "predict_proba",
     "predict_log_proba",
     "predict_joint_log_proba",
@@ -454,10 +463,34 @@ def _outlier_recipes(cls: type) -> list[Recipe]:
     ]
 
 
+def _family_recipes(name: str) -> Callable[[type], list[Recipe]] | None:
+    import recipes_composite
+    import recipes_ensemble
+    import recipes_neighbors
+    import recipes_neural_network
+    import recipes_svm
+    import recipes_tree
+
+    for family in (
+        recipes_tree,
+        recipes_ensemble,
+        recipes_svm,
+        recipes_neighbors,
+        recipes_neural_network,
+        recipes_composite,
+    ):
+        if name in family.RECIPES:
+            return family.RECIPES[name]
+    return None
+
+
 def recipes_for(cls: type) -> list[Recipe]:
     """Every recipe the class can be fitted with (probe-fitted, so each one is known to fit)."""
-    est = base_estimator(cls)
     name = cls.__name__
+    family = _family_recipes(name)
+    if family is not None:
+        return [r for r in family(cls) if _probe(r)]
+    est = base_estimator(cls)
     if name == "SGDOneClassSVM":
         candidates = _outlier_recipes(cls)
     elif name == "IsotonicRegression":
@@ -468,16 +501,18 @@ def recipes_for(cls: type) -> list[Recipe]:
         candidates = _regressor_recipes(cls)
     else:
         candidates = _transformer_recipes(cls)
-    out = []
-    for r in candidates:
-        try:
-            r.fit()
-        except (ValueError, TypeError, NotImplementedError):
-            if r.id in ("sparse", "multioutput", "float32", "binary"):
-                continue  # the class does not accept this kind of input
-            raise
-        out.append(r)
-    return out
+    return [r for r in candidates if _probe(r)]
+
+
+def _probe(r: Recipe) -> bool:
+    """Fit once; a generic recipe the class refuses (e.g. sparse input) is left out."""
+    try:
+        r.fit()
+    except (ValueError, TypeError, NotImplementedError):
+        if r.id in ("sparse", "multioutput", "float32", "binary"):
+            return False
+        raise
+    return True
 
 
 def unfitted(cls: type) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import inspect
 import json
 import os
 import warnings
@@ -78,7 +79,9 @@ def _outputs(fitted: Fitted, est: Any) -> dict[str, Any]:
                         continue
                     out[method] = est.score(X, fitted.y)
                 else:
-                    out[method] = getattr(est, method)(X)
+                    result = getattr(est, method)(X)
+                    # staged_* methods return generators: compare every stage
+                    out[method] = list(result) if inspect.isgenerator(result) else result
             except Exception as e:  # the same failure must happen after loading too
                 out[method] = ("raised", type(e), str(e))
     return out

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from recipes import recipes_for, unfitted  # noqa: E402
 
 from milo_codec.errors import UnsupportedModelError  # noqa: E402
+from milo_codec.objects import OBJECT_KINDS  # noqa: E402
 from milo_codec.values.encode import ValueEncoder  # noqa: E402
 from milo_codec.values.objects import FUNCTIONS  # noqa: E402
 from milo_codec.values.raw import RawJSON  # noqa: E402
@@ -216,8 +217,10 @@ def observed_kind(v: Any) -> dict:
         )
     if key in ("dtype", "type", "function"):
         return ref(key, **{key: {"enum": [payload]}})
-    if key in ("tuple", "dict", "dict_items", "sparse", "recarray", "bspline"):
+    if key in ("tuple", "dict", "dict_items", "sparse", "recarray", "bspline", "bunch", "slice"):
         return ref(key)
+    if key in OBJECT_KINDS:
+        return {"$ref": OBJECT_KINDS[key].ref}
     raise SystemExit(f"unexpected encoded value {key!r}")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from milo_codec.values.arrays import NUMERIC_DTYPES
 from milo_codec.values.objects import TYPES
 
+SCHEMA_BASE = "https://milo-codec.invalid/schemas/"
+
 ANY_ARRAY: tuple[tuple[str, int], ...] = tuple((dt, -1) for dt in (*NUMERIC_DTYPES, "U", "object"))
 ALL_TYPES: tuple[str, ...] = tuple(TYPES)
 ALL_DTYPES: tuple[str, ...] = NUMERIC_DTYPES

@@ -280,6 +280,45 @@ class DictOf(Kind):
 
 
 @dataclass(frozen=True)
+class BunchOf(Kind):
+    """``{"bunch": {"key": value, ...}}`` → ``sklearn.utils.Bunch`` (e.g. ``named_estimators_``)."""
+
+    tag = TAG_MARK + "{bunch}"
+    describe = '{"bunch": {...}}'
+    values: OneOf | None = None
+
+    def schema(self) -> core_schema.CoreSchema:
+        values = self.values.core() if self.values is not None else AnyValue().schema()
+        inner = core_schema.dict_schema(core_schema.str_schema(strict=True), values, strict=True)
+        td = core_schema.typed_dict_schema(
+            {"bunch": core_schema.typed_dict_field(inner)}, extra_behavior="forbid"
+        )
+
+        def build(d: Any) -> Any:
+            from sklearn.utils import Bunch
+
+            return Bunch(**d["bunch"])
+
+        return core_schema.no_info_after_validator_function(build, td)
+
+
+@dataclass(frozen=True)
+class Slice(Kind):
+    """``{"slice": [start, stop, step]}`` → a Python slice of integers or nulls."""
+
+    tag = TAG_MARK + "{slice}"
+    describe = '{"slice": [start, stop, step]}'
+
+    def schema(self) -> core_schema.CoreSchema:
+        part = core_schema.nullable_schema(core_schema.int_schema(strict=True))
+        td = core_schema.typed_dict_schema(
+            {"slice": core_schema.typed_dict_field(core_schema.tuple_schema([part, part, part]))},
+            extra_behavior="forbid",
+        )
+        return core_schema.no_info_after_validator_function(lambda d: slice(*d["slice"]), td)
+
+
+@dataclass(frozen=True)
 class DictItems(Kind):
     """``{"dict_items": [[key, value], ...]}`` → a dict whose keys are not all strings."""
 
@@ -323,9 +362,13 @@ class NDArray(Kind):
     tag = TAG_MARK + "{ndarray}"
     describe = '{"ndarray": {...}}'
     allowed: tuple[tuple[str, int], ...] = ()
+    elements: OneOf | None = None  # what an object array's elements may be (default: any value)
 
     def schema(self) -> core_schema.CoreSchema:
         allowed = self.allowed
+        decode_element = (
+            decode_any_element if self.elements is None else _element_decoder(self.elements)
+        )
 
         def decode(d: Any) -> np.ndarray:
             payload = d.get("ndarray") if isinstance(d, dict) and len(d) == 1 else None
@@ -345,7 +388,7 @@ class NDArray(Kind):
                     f"array is {dtype} ({ndim}-D); expected one of: {wanted}",
                 )
             try:
-                return arrays.decode_ndarray(payload, decode_any_element)
+                return arrays.decode_ndarray(payload, decode_element)
             except DecodeProblem as p:
                 raise p.within("ndarray") from None
 
@@ -520,6 +563,28 @@ class BSpline(Kind):
 
 
 @dataclass(frozen=True)
+class Registered(Kind):
+    """An object kind from ``milo_codec.objects`` (random generators, tree structures, ...)."""
+
+    name: str = ""
+    describe = "an object"
+
+    @property
+    def tag(self) -> str:  # type: ignore[override]
+        return TAG_MARK + "{" + self.name + "}"
+
+    def schema(self) -> core_schema.CoreSchema:
+        from milo_codec.objects import OBJECT_KINDS
+
+        name = self.name
+        payload = OBJECT_KINDS[name].decoder()
+        outer = core_schema.typed_dict_schema(
+            {name: core_schema.typed_dict_field(payload)}, extra_behavior="forbid"
+        )
+        return core_schema.no_info_after_validator_function(lambda d: d[name], outer)
+
+
+@dataclass(frozen=True)
 class Model(Kind):
     """A nested model node; ``schemas`` restricts which models may stand here (empty: any)."""
 
@@ -575,6 +640,8 @@ def _generic_kinds() -> OneOf:
             TupleOf(),
             DictOf(),
             DictItems(),
+            BunchOf(),
+            Slice(),
             NDArray(allowed=tuple((dt, -1) for dt in (*arrays.NUMERIC_DTYPES, "U", "object"))),
             Sparse(),
             Recarray(),
@@ -603,9 +670,28 @@ def decode_any_element(v: Any, loc: tuple[str | int, ...]) -> Any:
     try:
         return _validate_any(v)
     except ValidationError as e:
-        err = e.errors()[0]
-        inner = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith(TAG_MARK)))
-        raise DecodeProblem((*loc, *inner), err["msg"]) from None
+        raise _first_problem(e, loc) from None
+
+
+def _first_problem(e: ValidationError, loc: tuple[str | int, ...]) -> DecodeProblem:
+    err = e.errors()[0]
+    inner = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith(TAG_MARK)))
+    return DecodeProblem((*loc, *inner), err["msg"])
+
+
+def _element_decoder(elements: OneOf) -> Any:
+    """Decode object-array elements with the kinds a schema allows (e.g. model nodes)."""
+    from pydantic_core import SchemaValidator
+
+    validator = SchemaValidator(elements.core())
+
+    def decode(v: Any, loc: tuple[str | int, ...]) -> Any:
+        try:
+            return validator.validate_python(v)
+        except ValidationError as e:
+            raise _first_problem(e, loc) from None
+
+    return decode
 
 
 @dataclass(frozen=True)

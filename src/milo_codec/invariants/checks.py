@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 
 from milo_codec.errors import Problem
-
-Check = Callable[[dict[str, Any], dict[str, Any], str], list[Problem]]
+from milo_codec.invariants import composite, ensemble, neighbors, neural_network, svm, tree
+from milo_codec.invariants.base import Check
 
 
 def _n_unique(a: np.ndarray) -> int:
@@ -51,4 +48,10 @@ def linear_classifier_rows(params: dict, state: dict, path: str) -> list[Problem
 CHECKS: dict[str, Check] = {
     "classes_unique": classes_unique,
     "linear_classifier_rows": linear_classifier_rows,
+    **tree.CHECKS,
+    **ensemble.CHECKS,
+    **svm.CHECKS,
+    **neighbors.CHECKS,
+    **neural_network.CHECKS,
+    **composite.CHECKS,
 }

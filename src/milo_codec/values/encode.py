@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from milo_codec.errors import UnsupportedModelError
+from milo_codec.objects import kind_for
 from milo_codec.values import arrays, objects
 from milo_codec.values.scalars import encode_float, encode_numpy_scalar
 
@@ -48,6 +49,15 @@ class ValueEncoder:
             }
         if t is np.ndarray:
             return self._array(v, path)
+        if t is slice:
+            parts = (v.start, v.stop, v.step)
+            if not all(p is None or type(p) is int for p in parts):
+                raise _unsupported(path, v, "slices of anything but integers")
+            return {"slice": list(parts)}
+        if _is_bunch(v):
+            if not all(type(key) is str for key in v):
+                raise _unsupported(path, v, "Bunch objects with non-string keys")
+            return {"bunch": {key: self(x, f"{path}.{key}") for key, x in v.items()}}
         if isinstance(v, np.generic) and t in _SCALAR_TYPES:
             return encode_numpy_scalar(v)
         if t is np.dtype or isinstance(v, np.dtype):
@@ -64,6 +74,12 @@ class ValueEncoder:
                 raise _unsupported(path, v, str(e)) from None
         if _is_estimator(v):
             return self.encode_model(v, path)
+        kind = kind_for(v)
+        if kind is not None:
+            try:
+                return {kind.tag: kind.encode(v, self, f"{path}.{kind.tag}")}
+            except TypeError as e:
+                raise _unsupported(path, v, str(e)) from None
         if objects.is_compiled_loss(v):
             try:
                 return objects.encode_compiled_loss(v)
@@ -133,6 +149,12 @@ def _is_estimator(v: Any) -> bool:
     from sklearn.base import BaseEstimator
 
     return isinstance(v, BaseEstimator)
+
+
+def _is_bunch(v: Any) -> bool:
+    from sklearn.utils import Bunch
+
+    return type(v) is Bunch
 
 
 def _is_bspline(v: Any) -> bool:

@@ -1,0 +1,21 @@
+"""The table of object kinds: every sklearn/numpy/scipy internal object the format can hold.
+
+Each family module lists its kinds in ``KINDS``; this table is the only way one enters.
+"""
+
+from __future__ import annotations
+
+from milo_codec.objects import hist_gradient_boosting, neighbors, neural_network, random, tree
+from milo_codec.objects.base import ObjectKind
+
+_FAMILIES = (random, tree, hist_gradient_boosting, neighbors, neural_network)
+OBJECT_KINDS: dict[str, ObjectKind] = {
+    kind.tag: kind for family in _FAMILIES for kind in family.KINDS
+}
+
+
+def kind_for(value: object) -> ObjectKind | None:
+    for kind in OBJECT_KINDS.values():
+        if kind.matches(value):
+            return kind
+    return None

@@ -1,0 +1,105 @@
+"""numpy random number generators: ``RandomState`` and ``Generator`` with their exact state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydantic_core import PydanticCustomError, core_schema
+
+from milo_codec.codecs import kinds as k
+from milo_codec.objects.base import Encode, ObjectKind
+
+
+def _encode_random_state(rs: np.random.RandomState, encode: Encode, path: str) -> Any:
+    state = rs.get_state(legacy=False)
+    if state["bit_generator"] != "MT19937":
+        raise TypeError(f"RandomState over {state['bit_generator']} is not supported")
+    return {
+        "key": encode(state["state"]["key"], f"{path}.key"),
+        "pos": int(state["state"]["pos"]),
+        "has_gauss": int(state["has_gauss"]),
+        "gauss": float(state["gauss"]),
+    }
+
+
+def _random_state_decoder() -> core_schema.CoreSchema:
+    fields = {
+        "key": core_schema.typed_dict_field(k.NDArray(allowed=(("uint32", 1),)).schema()),
+        "pos": core_schema.typed_dict_field(core_schema.int_schema(strict=True, ge=0, le=624)),
+        "has_gauss": core_schema.typed_dict_field(core_schema.int_schema(strict=True, ge=0, le=1)),
+        "gauss": core_schema.typed_dict_field(
+            core_schema.float_schema(strict=True, allow_inf_nan=False)
+        ),
+    }
+
+    def build(p: dict) -> np.random.RandomState:
+        if p["key"].shape != (624,):
+            raise PydanticCustomError("milo", "key must hold 624 uint32 words")
+        rs = np.random.RandomState()
+        rs.set_state(("MT19937", p["key"], p["pos"], p["has_gauss"], p["gauss"]))
+        return rs
+
+    return core_schema.no_info_after_validator_function(
+        build, core_schema.typed_dict_schema(fields, extra_behavior="forbid")
+    )
+
+
+_BIT_GENERATORS = {
+    "PCG64": np.random.PCG64,
+    "PCG64DXSM": np.random.PCG64DXSM,
+    "MT19937": np.random.MT19937,
+    "Philox": np.random.Philox,
+    "SFC64": np.random.SFC64,
+}
+
+
+def _encode_generator(g: np.random.Generator, encode: Encode, path: str) -> Any:
+    name = type(g.bit_generator).__name__
+    if _BIT_GENERATORS.get(name) is not type(g.bit_generator):
+        raise TypeError(f"Generator over {name} is not supported")
+    return {"bit_generator": name, "state": encode(g.bit_generator.state, f"{path}.state")}
+
+
+def _generator_decoder() -> core_schema.CoreSchema:
+    fields = {
+        "bit_generator": core_schema.typed_dict_field(
+            core_schema.literal_schema(list(_BIT_GENERATORS))
+        ),
+        "state": core_schema.typed_dict_field(k.OneOf((k.DictOf(),)).core()),
+    }
+
+    def build(p: dict) -> np.random.Generator:
+        bit_generator = _BIT_GENERATORS[p["bit_generator"]]()
+        state = p["state"]
+        if state.get("bit_generator") != p["bit_generator"]:
+            raise PydanticCustomError("milo", "state.bit_generator must name the same generator")
+        try:
+            bit_generator.state = state
+        except (ValueError, TypeError, KeyError, OverflowError) as e:
+            raise PydanticCustomError(
+                "milo", "invalid generator state: {error}", {"error": str(e)}
+            ) from None
+        return np.random.Generator(bit_generator)
+
+    return core_schema.no_info_after_validator_function(
+        build, core_schema.typed_dict_schema(fields, extra_behavior="forbid")
+    )
+
+
+KINDS = (
+    ObjectKind(
+        tag="random_state",
+        schema_file="common/random/v1.json",
+        matches=lambda v: type(v) is np.random.RandomState,
+        encode=_encode_random_state,
+        decoder=_random_state_decoder,
+    ),
+    ObjectKind(
+        tag="generator",
+        schema_file="common/random/v1.json",
+        matches=lambda v: type(v) is np.random.Generator,
+        encode=_encode_generator,
+        decoder=_generator_decoder,
+    ),
+)
