@@ -158,7 +158,7 @@ class Lowering:
             kinds: list[KindIR] = []
             for i, alt in enumerate(s["anyOf"]):
                 kinds.extend(self.field(alt, f"{pointer}/anyOf/{i}"))
-            return _merge_arrays(kinds)
+            return _bind_aliases(_merge_arrays(kinds))
         return (self.alternative(s, pointer),)
 
     def alternative(self, s: dict, pointer: str) -> KindIR:
@@ -308,6 +308,7 @@ class Lowering:
             "sparse": ("k.Sparse()", "Any"),
             "recarray": ("k.Recarray()", "np.ndarray"),
             "slice": ("k.Slice()", "slice"),
+            "alias": ("k.Alias()", "Any"),
             "bspline": ("k.BSpline()", "Any"),
             "model": ("k.Model()", "NodeModel"),
             "value": ("k.AnyValue()", "Any"),
@@ -405,6 +406,20 @@ def _str_enum(values: list) -> KindIR:
         f"k.Str(enum={tuple(values)!r})",
         "Literal[" + ", ".join(repr(v) for v in values) + "]",
     )
+
+
+def _bind_aliases(kinds: tuple[KindIR, ...]) -> tuple[KindIR, ...]:
+    """An alias may only name what the field itself could hold: its arrays or model nodes."""
+    if not any(kd.expr == "k.Alias()" for kd in kinds):
+        return kinds
+    arrays = "()"
+    for kd in kinds:
+        m = re.fullmatch(r"k\.NDArray\(allowed=(\(.*\))\)", kd.expr)
+        if m:
+            arrays = m.group(1)
+    models = any(kd.expr.startswith("k.Model(") for kd in kinds)
+    bound = KindIR(f"k.Alias(arrays={arrays}, models={models})", "Any")
+    return tuple(bound if kd.expr == "k.Alias()" else kd for kd in kinds)
 
 
 def _merge_arrays(kinds: list[KindIR]) -> tuple[KindIR, ...]:

@@ -217,7 +217,17 @@ def observed_kind(v: Any) -> dict:
         )
     if key in ("dtype", "type", "function"):
         return ref(key, **{key: {"enum": [payload]}})
-    if key in ("tuple", "dict", "dict_items", "sparse", "recarray", "bspline", "bunch", "slice"):
+    if key in (
+        "tuple",
+        "dict",
+        "dict_items",
+        "sparse",
+        "recarray",
+        "bspline",
+        "bunch",
+        "slice",
+        "alias",
+    ):
         return ref(key)
     if key in OBJECT_KINDS:
         return {"$ref": OBJECT_KINDS[key].ref}
@@ -353,6 +363,7 @@ def draft(class_path: str) -> dict:
             if k not in order:
                 order.append(k)
             presence[k] = presence.get(k, 0) + 1
+        enc = encoder()  # one per model: aliases mark sharing inside that model only
         for k, v in attrs.items():
             try:
                 observed.setdefault(k, []).append(_plain(enc(v, k)))

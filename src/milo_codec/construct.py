@@ -4,45 +4,81 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import sklearn
 
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import ConstructionError
+from milo_codec.objects.base import AliasRef, Pending
+from milo_codec.paths import child
+
+
+class _Builder:
+    """Builds in document order, remembering addressable objects so aliases share them."""
+
+    def __init__(self) -> None:
+        self.built: dict[str, Any] = {}
+
+    def node(self, node: NodeModel, path: str) -> Any:
+        codec = node.codec()
+        cls = codec.estimator_class()  # bound in generated code, never read from the file
+        params = {
+            k: self.value(v, child(f"{path}.params", k))
+            for k, v in node.params.fields_by_json_name().items()
+        }
+        try:
+            estimator = cls(**params)
+        except Exception as e:
+            raise ConstructionError(f"{path}: {codec.class_path}(**params) failed: {e}") from e
+        if node.state is not None:
+            state = {
+                k: self.value(v, child(f"{path}.state", k))
+                for k, v in node.state.fields_by_json_name().items()
+            }
+            full = dict(vars(estimator))
+            full.update(state)
+            # The producing scikit-learn version was checked against this one before validation.
+            full["_sklearn_version"] = sklearn.__version__
+            try:
+                estimator.__setstate__(full)
+            except Exception as e:
+                raise ConstructionError(f"{path}: restoring the fitted state failed: {e}") from e
+        self.built[path] = estimator
+        return estimator
+
+    def value(self, value: Any, path: str, addressable: bool = True) -> Any:
+        t = type(value)
+        if isinstance(value, NodeModel):
+            return self.node(value, path)
+        if t is AliasRef:
+            return self.built[value.path]  # checked to exist and precede during invariants
+        if t is np.ndarray:
+            if addressable:
+                self.built[path] = value
+            return value
+        if t is Pending:
+            payload = self.value(value.payload, f"{path}.{value.kind.tag}", addressable=False)
+            assert value.kind.build is not None
+            try:
+                return value.kind.build(payload)
+            except Exception as e:
+                raise ConstructionError(f"{path}: rebuilding {value.kind.tag} failed: {e}") from e
+        if t is list:
+            return [self.value(v, child(path, i), addressable) for i, v in enumerate(value)]
+        if t is tuple:
+            return tuple(self.value(v, child(path, i), addressable) for i, v in enumerate(value))
+        if isinstance(value, dict):
+            items = {
+                k: self.value(
+                    v,
+                    child(path, k) if type(k) is str else f"{path}[{k!r}]",
+                    addressable and type(k) is str,
+                )
+                for k, v in value.items()
+            }
+            return items if t is dict else t(**items)  # a Bunch stays a Bunch
+        return value
 
 
 def build(node: NodeModel, path: str = "$.model") -> Any:
-    codec = node.codec()
-    cls = codec.estimator_class()  # bound in generated code, never read from the file
-    params = {
-        k: _resolve(v, f"{path}.params.{k}") for k, v in node.params.fields_by_json_name().items()
-    }
-    try:
-        estimator = cls(**params)
-    except Exception as e:
-        raise ConstructionError(f"{path}: {codec.class_path}(**params) failed: {e}") from e
-    if node.state is not None:
-        state = {
-            k: _resolve(v, f"{path}.state.{k}") for k, v in node.state.fields_by_json_name().items()
-        }
-        full = dict(vars(estimator))
-        full.update(state)
-        # The producing scikit-learn version was checked against this one before validation.
-        full["_sklearn_version"] = sklearn.__version__
-        try:
-            estimator.__setstate__(full)
-        except Exception as e:
-            raise ConstructionError(f"{path}: restoring the fitted state failed: {e}") from e
-    return estimator
-
-
-def _resolve(value: Any, path: str) -> Any:
-    if isinstance(value, NodeModel):
-        return build(value, path)
-    t = type(value)
-    if t is list:
-        return [_resolve(v, f"{path}[{i}]") for i, v in enumerate(value)]
-    if t is tuple:
-        return tuple(_resolve(v, f"{path}[{i}]") for i, v in enumerate(value))
-    if t is dict:
-        return {k: _resolve(v, f"{path}[{k!r}]") for k, v in value.items()}
-    return value
+    return _Builder().node(node, path)

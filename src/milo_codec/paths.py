@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 
@@ -11,6 +12,15 @@ from milo_codec.codecs.kinds import TAG_MARK
 from milo_codec.errors import Problem
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def child(path: str, key: str | int) -> str:
+    """The JSON path of a member: ``$.a[0]``, ``$.a.b``, ``$.a["not an identifier"]``."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    if _IDENT.match(key):
+        return f"{path}.{key}"
+    return path + "[" + json.dumps(key, ensure_ascii=False) + "]"
 
 
 def json_path(loc: Iterable[str | int], root: str = "$") -> str:

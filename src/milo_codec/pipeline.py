@@ -26,7 +26,7 @@ from milo_codec.errors import (
 )
 from milo_codec.invariants import check_document
 from milo_codec.parse import parse, parse_own_output
-from milo_codec.paths import problems_from
+from milo_codec.paths import child, problems_from
 from milo_codec.values.encode import ValueEncoder
 from milo_codec.write import to_text
 
@@ -84,9 +84,8 @@ def check_versions(doc: Any) -> None:
 # dump
 
 
-def encode_model(estimator: Any, path: str = "$.model") -> dict:
+def encode_model(estimator: Any, path: str, encode: ValueEncoder) -> dict:
     codec = codec_for_estimator(estimator, path)
-    encode = ValueEncoder(encode_model)
     params = estimator.get_params(deep=False)
     if set(params) != set(codec.param_names):
         raise UnsupportedModelError(
@@ -104,9 +103,9 @@ def encode_model(estimator: Any, path: str = "$.model") -> dict:
     node: dict[str, Any] = {
         "class": codec.class_path,
         "schema": codec.schema_id,
-        "params": {k: encode(params[k], f"{path}.params.{k}") for k in codec.param_names},
+        "params": {k: encode(params[k], child(f"{path}.params", k)) for k in codec.param_names},
         "state": (
-            {k: encode(attributes[k], f"{path}.state.{k}") for k in state_names}
+            {k: encode(attributes[k], child(f"{path}.state", k)) for k in state_names}
             if state_names
             else None
         ),
@@ -115,11 +114,13 @@ def encode_model(estimator: Any, path: str = "$.model") -> dict:
 
 
 def dumps(estimator: Any) -> str:
+    codec_for_estimator(estimator)  # an unsupported top-level object is refused by name
+    encode = ValueEncoder(lambda est, path: encode_model(est, path, encode))
     tree = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "producer": producer_versions(),
-        "model": encode_model(estimator),
+        "model": encode(estimator, "$.model"),
     }
     text = to_text(tree)
     try:

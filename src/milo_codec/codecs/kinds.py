@@ -575,13 +575,42 @@ class Registered(Kind):
 
     def schema(self) -> core_schema.CoreSchema:
         from milo_codec.objects import OBJECT_KINDS
+        from milo_codec.objects.base import Pending
 
         name = self.name
-        payload = OBJECT_KINDS[name].decoder()
+        kind = OBJECT_KINDS[name]
         outer = core_schema.typed_dict_schema(
-            {name: core_schema.typed_dict_field(payload)}, extra_behavior="forbid"
+            {name: core_schema.typed_dict_field(kind.decoder())}, extra_behavior="forbid"
         )
-        return core_schema.no_info_after_validator_function(lambda d: d[name], outer)
+        if kind.build is None:
+            return core_schema.no_info_after_validator_function(lambda d: d[name], outer)
+        return core_schema.no_info_after_validator_function(lambda d: Pending(kind, d[name]), outer)
+
+
+@dataclass(frozen=True)
+class Alias(Kind):
+    """``{"alias": "$.model..."}``: the same object as one written earlier (shared references)."""
+
+    tag = TAG_MARK + "{alias}"
+    describe = '{"alias": "$.model..."}'
+    arrays: tuple[tuple[str, int], ...] = ()  # the field's own array kinds: what it may alias
+    models: bool = False
+
+    def schema(self) -> core_schema.CoreSchema:
+        from milo_codec.objects.base import AliasRef
+
+        arrays, models = self.arrays, self.models
+        td = core_schema.typed_dict_schema(
+            {
+                "alias": core_schema.typed_dict_field(
+                    core_schema.str_schema(strict=True, pattern=r"^\$\.model", max_length=4096)
+                )
+            },
+            extra_behavior="forbid",
+        )
+        return core_schema.no_info_after_validator_function(
+            lambda d: AliasRef(d["alias"], arrays, models), td
+        )
 
 
 @dataclass(frozen=True)

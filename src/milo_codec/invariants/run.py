@@ -1,43 +1,80 @@
-"""Walk a validated document and check every model node's invariants, collecting all problems."""
+"""Walk a validated document and check every model node's invariants, collecting all problems.
+
+The walk also checks shared references: an ``{"alias": path}`` must name an array or a
+model node written *earlier* in the document (so rebuilding never meets a cycle).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import InvariantError, Problem
 from milo_codec.invariants.checks import CHECKS
 from milo_codec.invariants.shapes import check_shapes
+from milo_codec.objects.base import AliasRef, Pending
+from milo_codec.paths import child
+
+
+class _Walk:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        # addressable arrays and finished model nodes so far, by path
+        self.targets: dict[str, Any] = {}
+
+    def node(self, node: NodeModel, path: str) -> None:
+        codec = node.codec()
+        params = node.params.fields_by_json_name()
+        for name, value in params.items():
+            self.value(value, child(f"{path}.params", name))
+        if node.state is not None:
+            state = node.state.fields_by_json_name()
+            for name, value in state.items():
+                self.value(value, child(f"{path}.state", name))
+            # checks see the shared object itself where a field is an alias
+            state = {
+                k: self.targets.get(v.path, v) if type(v) is AliasRef else v
+                for k, v in state.items()
+            }
+            self.problems.extend(check_shapes(codec, params, state, path))
+            for name in codec.invariants:
+                self.problems.extend(CHECKS[name](params, state, path))
+        self.targets[path] = node  # only once complete: an alias inside it cannot point to it
+
+    def value(self, value: Any, path: str, addressable: bool = True) -> None:
+        t = type(value)
+        if isinstance(value, NodeModel):
+            self.node(value, path)
+        elif t is AliasRef:
+            if value.path not in self.targets:
+                self.problems.append(
+                    Problem(
+                        path,
+                        f"alias {value.path!r} does not name an array or model written before it",
+                    )
+                )
+            elif not value.accepts(self.targets[value.path]):
+                self.problems.append(
+                    Problem(path, f"alias {value.path!r} names a value this field cannot hold")
+                )
+        elif t is np.ndarray:
+            if addressable:
+                self.targets[path] = value
+        elif t is Pending:
+            self.value(value.payload, f"{path}.{value.kind.tag}", addressable=False)
+        elif isinstance(value, list | tuple):
+            for i, v in enumerate(value):
+                self.value(v, child(path, i), addressable)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                keyed = addressable and type(k) is str
+                self.value(v, child(path, k) if type(k) is str else f"{path}[{k!r}]", keyed)
 
 
 def check_document(root: NodeModel, path: str = "$.model") -> None:
-    problems: list[Problem] = []
-    _check_node(root, path, problems)
-    if problems:
-        raise InvariantError("The model's fields disagree with each other.", problems)
-
-
-def _check_node(node: NodeModel, path: str, problems: list[Problem]) -> None:
-    codec = node.codec()
-    params = node.params.fields_by_json_name()
-    for name, value in params.items():
-        _walk(value, f"{path}.params.{name}", problems)
-    if node.state is None:
-        return
-    state = node.state.fields_by_json_name()
-    for name, value in state.items():
-        _walk(value, f"{path}.state.{name}", problems)
-    problems.extend(check_shapes(codec, params, state, path))
-    for name in codec.invariants:
-        problems.extend(CHECKS[name](params, state, path))
-
-
-def _walk(value: Any, path: str, problems: list[Problem]) -> None:
-    if isinstance(value, NodeModel):
-        _check_node(value, path, problems)
-    elif isinstance(value, list | tuple):
-        for i, v in enumerate(value):
-            _walk(v, f"{path}[{i}]", problems)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _walk(v, f"{path}[{k!r}]", problems)
+    walk = _Walk()
+    walk.node(root, path)
+    if walk.problems:
+        raise InvariantError("The model's fields disagree with each other.", walk.problems)

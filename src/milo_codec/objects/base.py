@@ -23,10 +23,46 @@ class ObjectKind:
     schema_file: str  # e.g. "common/random/v1.json"
     matches: Callable[[Any], bool]  # exact-type test on a Python value
     encode: Callable[[Any, Encode, str], Any]  # value, encoder, path → payload
-    decoder: Callable[[], core_schema.CoreSchema]  # validates the payload, returns the object
+    decoder: Callable[[], core_schema.CoreSchema]  # validates the payload (and maybe builds)
+    # When set, the decoder returns an inert payload and the object is built only in the
+    # construct phase, after every invariant passed (e.g. compiled tree structures).
+    build: Callable[[Any], Any] | None = None
 
     @property
     def ref(self) -> str:
         from milo_codec.codecs.constants import SCHEMA_BASE
 
         return f"{SCHEMA_BASE}{self.schema_file}#/$defs/{self.tag}"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A validated, inert payload of an object kind whose object is built at construction."""
+
+    kind: ObjectKind
+    payload: Any
+
+
+@dataclass(frozen=True)
+class AliasRef:
+    """``{"alias": "$.model.state.coefs_[0]"}``: the very object written earlier at that path."""
+
+    path: str
+    arrays: tuple[tuple[str, int], ...] = ()  # (dtype, rank) the target array may have
+    models: bool = False  # whether the target may be a model node
+
+    def accepts(self, target: Any) -> bool:
+        import numpy as np
+
+        from milo_codec.codecs.base import NodeModel
+
+        if isinstance(target, NodeModel):
+            return self.models
+        if isinstance(target, np.ndarray):
+            family = (
+                "U"
+                if target.dtype.kind == "U"
+                else ("object" if target.dtype.kind == "O" else target.dtype.name)
+            )
+            return any(dt == family and nd in (target.ndim, -1) for dt, nd in self.arrays)
+        return False

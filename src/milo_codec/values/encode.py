@@ -14,6 +14,7 @@ import scipy.sparse as sp
 
 from milo_codec.errors import UnsupportedModelError
 from milo_codec.objects import kind_for
+from milo_codec.paths import child
 from milo_codec.values import arrays, objects
 from milo_codec.values.scalars import encode_float, encode_numpy_scalar
 
@@ -21,10 +22,34 @@ ModelEncoder = Callable[[Any, str], dict]
 
 
 class ValueEncoder:
-    """Encodes one model's values; nested estimators go back through ``encode_model``."""
+    """Encodes one document's values; nested estimators go back through ``encode_model``.
+
+    An array or estimator met a second time is written as ``{"alias": path}`` of its first
+    occurrence, so shared references come back shared (as pickle keeps them). Only values at
+    addressable places (model fields, list and tuple items, string-keyed dict values) can be
+    alias targets; inside object payloads, object arrays and dict_items they are written out.
+    """
 
     def __init__(self, encode_model: ModelEncoder) -> None:
         self.encode_model = encode_model
+        self._seen: dict[int, tuple[str, Any]] = {}
+        self._opaque = 0
+
+    def _alias_or_register(self, v: Any, path: str) -> dict | None:
+        seen = self._seen.get(id(v))
+        if seen is not None:
+            return {"alias": seen[0]}
+        if not self._opaque:
+            self._seen[id(v)] = (path, v)  # keep v alive so its id is not reused
+        return None
+
+    def opaque(self, encode: Callable[[], Any]) -> Any:
+        """Encode something whose inner paths are not addressable (no alias targets inside)."""
+        self._opaque += 1
+        try:
+            return encode()
+        finally:
+            self._opaque -= 1
 
     def __call__(self, v: Any, path: str) -> Any:
         t = type(v)
@@ -35,19 +60,24 @@ class ValueEncoder:
         if t is float:
             return encode_float(v)
         if t is list:
-            return [self(x, f"{path}[{i}]") for i, x in enumerate(v)]
+            return [self(x, child(path, i)) for i, x in enumerate(v)]
         if t is tuple:
-            return {"tuple": [self(x, f"{path}[{i}]") for i, x in enumerate(v)]}
+            return {"tuple": [self(x, child(path, i)) for i, x in enumerate(v)]}
         if t is dict:
             if all(type(k) is str for k in v):
-                return {"dict": {k: self(x, f"{path}.{k}") for k, x in v.items()}}
-            return {
-                "dict_items": [
-                    [self(k, f"{path}.<key {i}>"), self(x, f"{path}[{k!r}]")]
-                    for i, (k, x) in enumerate(v.items())
-                ]
-            }
+                return {"dict": {k: self(x, child(path, k)) for k, x in v.items()}}
+            return self.opaque(
+                lambda: {
+                    "dict_items": [
+                        [self(k, f"{path}.<key {i}>"), self(x, f"{path}[{k!r}]")]
+                        for i, (k, x) in enumerate(v.items())
+                    ]
+                }
+            )
         if t is np.ndarray:
+            alias = self._alias_or_register(v, path)
+            if alias is not None:
+                return alias
             return self._array(v, path)
         if t is slice:
             parts = (v.start, v.stop, v.step)
@@ -57,7 +87,7 @@ class ValueEncoder:
         if _is_bunch(v):
             if not all(type(key) is str for key in v):
                 raise _unsupported(path, v, "Bunch objects with non-string keys")
-            return {"bunch": {key: self(x, f"{path}.{key}") for key, x in v.items()}}
+            return {"bunch": {key: self(x, child(path, key)) for key, x in v.items()}}
         if isinstance(v, np.generic) and t in _SCALAR_TYPES:
             return encode_numpy_scalar(v)
         if t is np.dtype or isinstance(v, np.dtype):
@@ -73,11 +103,14 @@ class ValueEncoder:
             except TypeError as e:
                 raise _unsupported(path, v, str(e)) from None
         if _is_estimator(v):
+            alias = self._alias_or_register(v, path)
+            if alias is not None:
+                return alias
             return self.encode_model(v, path)
         kind = kind_for(v)
         if kind is not None:
             try:
-                return {kind.tag: kind.encode(v, self, f"{path}.{kind.tag}")}
+                return {kind.tag: self.opaque(lambda: kind.encode(v, self, f"{path}.{kind.tag}"))}
             except TypeError as e:
                 raise _unsupported(path, v, str(e)) from None
         if objects.is_compiled_loss(v):
@@ -117,7 +150,7 @@ class ValueEncoder:
         try:
             if a.dtype.names is not None:
                 return arrays.encode_recarray(a, path)
-            return arrays.encode_ndarray(a, self, path)
+            return self.opaque(lambda: arrays.encode_ndarray(a, self, path))
         except TypeError as e:
             raise _unsupported(path, a, str(e)) from None
 
