@@ -466,6 +466,7 @@ def _outlier_recipes(cls: type) -> list[Recipe]:
 def _family_recipes(name: str) -> Callable[[type], list[Recipe]] | None:
     import recipes_composite
     import recipes_ensemble
+    import recipes_forest
     import recipes_neighbors
     import recipes_neural_network
     import recipes_svm
@@ -474,6 +475,7 @@ def _family_recipes(name: str) -> Callable[[type], list[Recipe]] | None:
     for family in (
         recipes_tree,
         recipes_ensemble,
+        recipes_forest,
         recipes_svm,
         recipes_neighbors,
         recipes_neural_network,
