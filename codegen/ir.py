@@ -42,6 +42,7 @@ class ModelIR:
     version: int
     params: tuple[FieldIR, ...]
     state: tuple[FieldIR, ...]
+    unfitted_state: bool = False  # the schema allows a state holding only set_output config
     derived: tuple[str, ...] = ()
     invariants: tuple[str, ...] = ()
     extra_imports: tuple[str, ...] = field(default=())

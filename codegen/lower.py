@@ -87,11 +87,19 @@ class Lowering:
         params = self.object_fields(props["params"], "/properties/params", shapes=False)
         state_s = props["state"]
         alts = state_s.get("anyOf")
-        if not (isinstance(alts, list) and len(alts) == 2 and alts[0] == {"type": "null"}):
+        unfitted = {"$ref": VALUES + "unfitted_state"}
+        if not (
+            isinstance(alts, list)
+            and alts[0] == {"type": "null"}
+            and (len(alts) == 2 or (len(alts) == 3 and alts[1] == unfitted))
+        ):
             raise self.fail(
-                "/properties/state", "must be anyOf [{type: null}, {fitted state object}]"
+                "/properties/state",
+                "must be anyOf [{type: null}, (the unfitted_state $ref,) {fitted state object}]",
             )
-        state = self.object_fields(alts[1], "/properties/state/anyOf/1", shapes=True)
+        state = self.object_fields(
+            alts[-1], f"/properties/state/anyOf/{len(alts) - 1}", shapes=True
+        )
         module = "milo_codec._generated." + rel[: -len(".json")].replace("/", ".")
         derived = tuple(s.get("x-milo-derived", ()))
         invariants = tuple(s.get("x-milo-invariants", ()))
@@ -104,6 +112,7 @@ class Lowering:
             version=int(m.group(2)),
             params=params,
             state=state,
+            unfitted_state=len(alts) == 3,
             derived=derived,
             invariants=invariants,
         )
@@ -414,11 +423,16 @@ def _bind_aliases(kinds: tuple[KindIR, ...]) -> tuple[KindIR, ...]:
         return kinds
     arrays = "()"
     for kd in kinds:
-        m = re.fullmatch(r"k\.NDArray\(allowed=(\(.*\))\)", kd.expr)
+        # the allowed (dtype, rank) pairs end at the first "),)": pairs are joined by "), ("
+        m = re.match(r"k\.NDArray\(allowed=(\(\(.*?\),\))", kd.expr)
         if m:
             arrays = m.group(1)
     models = any(kd.expr.startswith("k.Model(") for kd in kinds)
-    bound = KindIR(f"k.Alias(arrays={arrays}, models={models})", "Any")
+    objects = tuple(
+        m.group(1) for kd in kinds if (m := re.fullmatch(r"k\.Registered\(name='(\w+)'\)", kd.expr))
+    )
+    extra = f", objects={objects!r}" if objects else ""
+    bound = KindIR(f"k.Alias(arrays={arrays}, models={models}{extra})", "Any")
     return tuple(bound if kd.expr == "k.Alias()" else kd for kd in kinds)
 
 

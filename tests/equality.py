@@ -26,6 +26,14 @@ def assert_identical(a: Any, b: Any, path: str = "$", layout: bool = True) -> No
         assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), f"{path}: {a!r} != {b!r}"
     elif ta is np.ndarray:
         _arrays(a, b, path, layout)
+    elif ta is np.random.RandomState:
+        assert_identical(
+            a.get_state(legacy=False), b.get_state(legacy=False), f"{path}.get_state()"
+        )
+    elif ta is np.random.Generator:
+        assert_identical(
+            a.bit_generator.state, b.bit_generator.state, f"{path}.bit_generator.state"
+        )
     elif sp.issparse(a):
         assert a.shape == b.shape, f"{path}: shape {a.shape} != {b.shape}"
         for name in ("data", "indices", "indptr"):
@@ -49,6 +57,8 @@ def assert_identical(a: Any, b: Any, path: str = "$", layout: bool = True) -> No
         ra, rb = a.__reduce__(), b.__reduce__()
         assert_identical(ra[0], rb[0], f"{path}.__reduce__[0]")
         assert_identical(tuple(ra[1]), tuple(rb[1]), f"{path}.__reduce__[1]")
+        if len(ra) > 2:  # the object's state (e.g. a Tree's nodes and values)
+            assert_identical(ra[2], rb[2], f"{path}.__reduce__[2]")
     else:
         assert a == b, f"{path}: {a!r} != {b!r}"
 

@@ -98,17 +98,17 @@ def test_round_trip_is_identical(recipe: Any) -> None:
     if OUT_DIR:
         (Path(OUT_DIR) / f"{type(original).__name__}-{recipe.id}.json").write_text(text)
     loaded = milo_codec.loads(text)
+    # The loaded model writes the very same document (checked before querying it: some
+    # structures count their queries, e.g. KDTree.n_calls).
+    assert milo_codec.dumps(loaded) == text
 
     assert type(loaded) is type(original)
     assert_identical(original.get_params(deep=False), loaded.get_params(deep=False), "get_params()")
     assert_identical(vars(original), vars(loaded), "__dict__")
     after = _outputs(fitted, loaded)
     assert list(before) == list(after)
-    assert any(v[0] != "raised" for v in before.values() if isinstance(v, tuple)) or before
     for method in before:
         assert_identical(before[method], after[method], f"{method}()", layout=False)
-    # The loaded model writes the very same document (apart from nothing: dumps is deterministic).
-    assert milo_codec.dumps(loaded) == text
 
 
 def test_every_supported_class_has_recipes() -> None:

@@ -40,7 +40,11 @@ def _no_models(est: Any, path: str) -> dict:
     raise AssertionError(f"{path}: value tests hold no models")
 
 
-ENCODE = ValueEncoder(_no_models)
+def ENCODE(value: Any, path: str) -> Any:
+    # a fresh encoder per document: shared references are tracked within one document
+    return ValueEncoder(_no_models)(value, path)
+
+
 # AnyValue is a Kind, not an annotation: it is used through OneOf, as generated codecs do.
 ANY_VALUE = TypeAdapter(Annotated[Any, k.OneOf((k.AnyValue(),))])
 

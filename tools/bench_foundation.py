@@ -87,6 +87,15 @@ def make_standard_scaler() -> Any:
     return StandardScaler().fit(X)
 
 
+def make_random_forest() -> Any:
+    from sklearn.ensemble import RandomForestClassifier
+
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((20_000, 20))
+    y = (X[:, 0] + X[:, 1] ** 2 + rng.standard_normal(20_000) > 1).astype(int)
+    return RandomForestClassifier(n_estimators=100, random_state=0, n_jobs=2).fit(X, y)
+
+
 MODELS: list[tuple[str, str, Callable[[], Any]]] = [
     (
         "LogisticRegression",
@@ -94,6 +103,7 @@ MODELS: list[tuple[str, str, Callable[[], Any]]] = [
         make_logistic_regression,
     ),
     ("StandardScaler", "5,000 features (1,000 samples)", make_standard_scaler),
+    ("RandomForestClassifier", "100 trees on 20,000 x 20", make_random_forest),
 ]
 
 
@@ -264,7 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=7, help="timed rounds per model (default 7)")
     ap.add_argument("--no-profile", action="store_true", help="skip the cProfile section")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    ap.add_argument("--models", nargs="+", help="only these models (default: all)")
     args = ap.parse_args(argv)
+    if args.models:
+        MODELS[:] = [m for m in MODELS if m[0] in args.models]
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
 
@@ -295,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, desc, make in MODELS:
         t_fit, model = timed(make)
         models[name] = model
-        shape = getattr(model, "coef_", getattr(model, "scale_", None)).shape
+        array = getattr(model, "coef_", getattr(model, "scale_", None))
+        shape = array.shape if array is not None else (len(model.estimators_),)
         print(f"- {name}: {desc}; fitted array shape {shape}; built + fitted in {t_fit:.1f} s")
         results["models"][name] = {"description": desc, "fit_s": t_fit}
 

@@ -91,7 +91,15 @@ def constraint_schemas(c: Any, param: str, cls: type) -> list[dict]:
     )
 
     if isinstance(c, Hidden):
-        return constraint_schemas(c.constraint, param, cls)
+        try:
+            return constraint_schemas(c.constraint, param, cls)
+        except SystemExit:
+            # hidden options the format cannot hold (e.g. a criterion object) are left out
+            print(
+                f"  review: {cls.__name__}.{param}: hidden constraint {c.constraint!r} left out",
+                file=sys.stderr,
+            )
+            return []
     if c is None:
         return [{"type": "null"}]
     if isinstance(c, StrOptions):
@@ -424,6 +432,7 @@ def draft(class_path: str) -> dict:
             "state": {
                 "anyOf": [
                     {"type": "null"},
+                    *([ref("unfitted_state")] if hasattr(cls, "set_output") else []),
                     {
                         "type": "object",
                         "additionalProperties": False,

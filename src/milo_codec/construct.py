@@ -9,6 +9,7 @@ import sklearn
 
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import ConstructionError
+from milo_codec.objects import kind_for
 from milo_codec.objects.base import AliasRef, Pending
 from milo_codec.paths import child
 
@@ -53,6 +54,15 @@ class _Builder:
         if t is AliasRef:
             return self.built[value.path]  # checked to exist and precede during invariants
         if t is np.ndarray:
+            if value.dtype.kind == "O":  # elements may be model nodes or aliases: path[i][j]
+                out = np.empty(value.shape, dtype=object)
+                for idx, v in np.ndenumerate(value):
+                    out[idx] = self.value(v, path + "".join(f"[{i}]" for i in idx), addressable)
+                value = (
+                    np.asfortranarray(out)
+                    if value.flags.f_contiguous and not value.flags.c_contiguous
+                    else out
+                )
             if addressable:
                 self.built[path] = value
             return value
@@ -60,9 +70,15 @@ class _Builder:
             payload = self.value(value.payload, f"{path}.{value.kind.tag}", addressable=False)
             assert value.kind.build is not None
             try:
-                return value.kind.build(payload)
+                obj = value.kind.build(payload)
             except Exception as e:
                 raise ConstructionError(f"{path}: rebuilding {value.kind.tag} failed: {e}") from e
+            if addressable:
+                self.built[path] = obj
+            return obj
+        if addressable and kind_for(value) is not None:
+            self.built[path] = value
+            return value
         if t is list:
             return [self.value(v, child(path, i), addressable) for i, v in enumerate(value)]
         if t is tuple:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from milo_codec.codecs import kinds
 
 Shape = tuple[int | str, ...]
 
@@ -40,6 +42,36 @@ class CodecModel(BaseModel):
         """The decoded values keyed by their JSON names, in the file's order."""
         by_alias = {info.alias or name: name for name, info in type(self).model_fields.items()}
         return {key: getattr(self, by_alias[key]) for key in self._json_order}
+
+
+class UnfittedState(CodecModel):
+    """The state of an unfitted estimator that holds only its set_output configuration."""
+
+    sklearn_output_config: Annotated[
+        dict[str, Any],
+        kinds.OneOf(
+            (
+                kinds.DictOf(
+                    properties=(
+                        (
+                            "transform",
+                            kinds.OneOf((kinds.Str(enum=("default", "pandas", "polars")),)),
+                            False,
+                        ),
+                    )
+                ),
+            )
+        ),
+    ] = Field(alias="_sklearn_output_config")
+
+
+def state_tag(v: Any) -> str:
+    """Which state a node holds: none, only a set_output configuration, or a fitted state."""
+    if v is None:
+        return "null"
+    if isinstance(v, dict) and v and set(v) <= {"_sklearn_output_config"}:
+        return "unfitted"
+    return "fitted"
 
 
 class NodeModel(CodecModel):

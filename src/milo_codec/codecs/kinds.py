@@ -451,7 +451,7 @@ class Named(Kind):
 
 
 _NAMED_TABLES: dict[str, Any] = {
-    "function": lambda n: objects.FUNCTIONS[n],
+    "function": objects.function,
     "type": lambda n: objects.TYPES[n],
     "dtype": lambda n: arrays.parse_dtype(n),
 }
@@ -595,11 +595,12 @@ class Alias(Kind):
     describe = '{"alias": "$.model..."}'
     arrays: tuple[tuple[str, int], ...] = ()  # the field's own array kinds: what it may alias
     models: bool = False
+    objects: tuple[str, ...] = ()
 
     def schema(self) -> core_schema.CoreSchema:
         from milo_codec.objects.base import AliasRef
 
-        arrays, models = self.arrays, self.models
+        arrays, models, objects = self.arrays, self.models, self.objects
         td = core_schema.typed_dict_schema(
             {
                 "alias": core_schema.typed_dict_field(
@@ -609,7 +610,7 @@ class Alias(Kind):
             extra_behavior="forbid",
         )
         return core_schema.no_info_after_validator_function(
-            lambda d: AliasRef(d["alias"], arrays, models), td
+            lambda d: AliasRef(d["alias"], arrays, models, objects), td
         )
 
 
@@ -676,6 +677,7 @@ def _generic_kinds() -> OneOf:
             Recarray(),
             Named(key="dtype", names=arrays.NUMERIC_DTYPES),
             Named(key="type", names=tuple(objects.TYPES)),
+            Alias(arrays=tuple((dt, -1) for dt in (*arrays.NUMERIC_DTYPES, "U", "object"))),
         )
     )
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from milo_codec.errors import Problem
-from milo_codec.invariants import composite, ensemble, neighbors, neural_network, svm, tree
+from milo_codec.invariants import (
+    composite,
+    ensemble,
+    hist_gradient_boosting,
+    neighbors,
+    neural_network,
+    svm,
+    tree,
+)
 from milo_codec.invariants.base import Check
 
 
@@ -50,8 +58,12 @@ CHECKS: dict[str, Check] = {
     "linear_classifier_rows": linear_classifier_rows,
     **tree.CHECKS,
     **ensemble.CHECKS,
+    **hist_gradient_boosting.CHECKS,
     **svm.CHECKS,
     **neighbors.CHECKS,
     **neural_network.CHECKS,
     **composite.CHECKS,
 }
+
+# Checks that read params only; run.py also runs them on nodes whose state is null.
+PARAMS_CHECKS = composite.PARAMS_CHECKS

@@ -10,10 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from milo_codec.codecs.base import NodeModel
+from milo_codec.codecs.base import NodeModel, UnfittedState
 from milo_codec.errors import InvariantError, Problem
-from milo_codec.invariants.checks import CHECKS
+from milo_codec.invariants.checks import CHECKS, PARAMS_CHECKS
 from milo_codec.invariants.shapes import check_shapes
+from milo_codec.objects import kind_for
 from milo_codec.objects.base import AliasRef, Pending
 from milo_codec.paths import child
 
@@ -29,19 +30,37 @@ class _Walk:
         params = node.params.fields_by_json_name()
         for name, value in params.items():
             self.value(value, child(f"{path}.params", name))
-        if node.state is not None:
+        if node.state is not None and not isinstance(node.state, UnfittedState):
             state = node.state.fields_by_json_name()
             for name, value in state.items():
                 self.value(value, child(f"{path}.state", name))
-            # checks see the shared object itself where a field is an alias
-            state = {
-                k: self.targets.get(v.path, v) if type(v) is AliasRef else v
-                for k, v in state.items()
-            }
+            # checks see the shared object itself wherever a value is an alias
+            params = self.resolved(params)
+            state = self.resolved(state)
             self.problems.extend(check_shapes(codec, params, state, path))
             for name in codec.invariants:
                 self.problems.extend(CHECKS[name](params, state, path))
+        else:
+            # No fitted state of its own (Pipeline and FeatureUnion keep their fitted parts in
+            # params): only the checks that read params alone apply.
+            for name in codec.invariants:
+                if name in PARAMS_CHECKS:
+                    self.problems.extend(CHECKS[name](self.resolved(params), {}, path))
         self.targets[path] = node  # only once complete: an alias inside it cannot point to it
+
+    def resolved(self, value: Any) -> Any:
+        """``value`` with every alias (in lists, tuples and dicts) replaced by its target."""
+        t = type(value)
+        if t is AliasRef:
+            return self.targets.get(value.path, value)
+        if t is list:
+            return [self.resolved(v) for v in value]
+        if t is tuple:
+            return tuple(self.resolved(v) for v in value)
+        if isinstance(value, dict):
+            items = {k: self.resolved(v) for k, v in value.items()}
+            return items if t is dict else t(**items)  # a Bunch stays a Bunch
+        return value
 
     def value(self, value: Any, path: str, addressable: bool = True) -> None:
         t = type(value)
@@ -62,8 +81,15 @@ class _Walk:
         elif t is np.ndarray:
             if addressable:
                 self.targets[path] = value
+            if value.dtype.kind == "O":  # elements are addressed like list items: path[i][j]
+                for idx, v in np.ndenumerate(value):
+                    self.value(v, path + "".join(f"[{i}]" for i in idx), addressable)
         elif t is Pending:
             self.value(value.payload, f"{path}.{value.kind.tag}", addressable=False)
+            if addressable:
+                self.targets[path] = value
+        elif addressable and kind_for(value) is not None:
+            self.targets[path] = value
         elif isinstance(value, list | tuple):
             for i, v in enumerate(value):
                 self.value(v, child(path, i), addressable)

@@ -27,6 +27,9 @@ class ObjectKind:
     # When set, the decoder returns an inert payload and the object is built only in the
     # construct phase, after every invariant passed (e.g. compiled tree structures).
     build: Callable[[Any], Any] | None = None
+    # Whether one object held in several places is written once and aliased elsewhere
+    # (e.g. a RandomState shared by a model and its sub-estimators).
+    shareable: bool = False
 
     @property
     def ref(self) -> str:
@@ -50,6 +53,7 @@ class AliasRef:
     path: str
     arrays: tuple[tuple[str, int], ...] = ()  # (dtype, rank) the target array may have
     models: bool = False  # whether the target may be a model node
+    objects: tuple[str, ...] = ()  # object-kind tags the target may have
 
     def accepts(self, target: Any) -> bool:
         import numpy as np
@@ -58,6 +62,13 @@ class AliasRef:
 
         if isinstance(target, NodeModel):
             return self.models
+        if isinstance(target, Pending):
+            return target.kind.tag in self.objects
+        from milo_codec.objects import kind_for
+
+        kind = kind_for(target)
+        if kind is not None:
+            return kind.tag in self.objects
         if isinstance(target, np.ndarray):
             family = (
                 "U"

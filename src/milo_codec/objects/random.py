@@ -94,6 +94,7 @@ KINDS = (
         matches=lambda v: type(v) is np.random.RandomState,
         encode=_encode_random_state,
         decoder=_random_state_decoder,
+        shareable=True,
     ),
     ObjectKind(
         tag="generator",
@@ -101,5 +102,6 @@ KINDS = (
         matches=lambda v: type(v) is np.random.Generator,
         encode=_encode_generator,
         decoder=_generator_decoder,
+        shareable=True,
     ),
 )

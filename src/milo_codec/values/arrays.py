@@ -69,7 +69,8 @@ def dtype_name(dtype: np.dtype) -> str:
 def parse_dtype(name: Any) -> np.dtype:
     if isinstance(name, str):
         if name in NUMERIC_DTYPES:
-            return np.dtype(name).newbyteorder("<")
+            # native order: files are little-endian, and so is every platform numpy wheels target
+            return np.dtype(name)
         if name == "object":
             return np.dtype(object)
         m = _STR_DTYPE.match(name)
@@ -137,7 +138,11 @@ def encode_ndarray(a: np.ndarray, encode_element: Callable[[Any, str], Any], pat
         # Memory order is kept: BLAS kernels (and so the last bits of results) depend on it.
         payload["order"] = "F"
     if name == "object":
-        flat = [encode_element(x, f"{path}.data[{i}]") for i, x in enumerate(a.reshape(-1))]
+        # elements are addressed by their index, like list items: $.model.state.estimators_[0][1]
+        flat = [
+            encode_element(x, path + "".join(f"[{int(i)}]" for i in np.unravel_index(n, a.shape)))
+            for n, x in enumerate(a.reshape(-1))
+        ]
         payload["data"] = _nest_objects(flat, a.shape)
     elif a.dtype.kind == "U":
         payload["data"] = a.tolist()

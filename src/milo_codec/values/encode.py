@@ -24,10 +24,11 @@ ModelEncoder = Callable[[Any, str], dict]
 class ValueEncoder:
     """Encodes one document's values; nested estimators go back through ``encode_model``.
 
-    An array or estimator met a second time is written as ``{"alias": path}`` of its first
-    occurrence, so shared references come back shared (as pickle keeps them). Only values at
-    addressable places (model fields, list and tuple items, string-keyed dict values) can be
-    alias targets; inside object payloads, object arrays and dict_items they are written out.
+    An array, estimator or object-kind object met a second time is written as
+    ``{"alias": path}`` of its first occurrence, so shared references come back shared (as
+    pickle keeps them). Only values at addressable places (model fields, list, tuple and
+    object-array items, string-keyed dict values) can be alias targets; inside object payloads,
+    numeric arrays and dict_items they are written out.
     """
 
     def __init__(self, encode_model: ModelEncoder) -> None:
@@ -109,6 +110,10 @@ class ValueEncoder:
             return self.encode_model(v, path)
         kind = kind_for(v)
         if kind is not None:
+            if kind.shareable:  # e.g. one RandomState shared by a model and its trees
+                alias = self._alias_or_register(v, path)
+                if alias is not None:
+                    return alias
             try:
                 return {kind.tag: self.opaque(lambda: kind.encode(v, self, f"{path}.{kind.tag}"))}
             except TypeError as e:
@@ -150,6 +155,8 @@ class ValueEncoder:
         try:
             if a.dtype.names is not None:
                 return arrays.encode_recarray(a, path)
+            if a.dtype.kind == "O":
+                return arrays.encode_ndarray(a, self, path)  # elements addressable as path[i][j]
             return self.opaque(lambda: arrays.encode_ndarray(a, self, path))
         except TypeError as e:
             raise _unsupported(path, a, str(e)) from None

@@ -6,6 +6,7 @@ can never name an arbitrary import path. Every entry is bound here, in code.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Any
 
@@ -73,8 +74,34 @@ def _identity_lookup(table: dict[str, Any], value: Any) -> str | None:
     return None
 
 
+# Functions scikit-learn itself builds with functools.partial (never user code), matched by
+# structure: HistGradientBoosting's categorical preprocessor holds this one.
+_CHECK_ARRAY_FLOAT64 = "sklearn.utils.check_array(dtype=[numpy.float64], ensure_all_finite=False)"
+
+
+def _partials() -> dict[str, tuple[Any, tuple, dict]]:
+    from sklearn.utils.validation import check_array
+
+    return {
+        _CHECK_ARRAY_FLOAT64: (check_array, (), {"dtype": [np.float64], "ensure_all_finite": False})
+    }
+
+
 def function_name(value: Any) -> str | None:
-    return _identity_lookup(FUNCTIONS, value)
+    name = _identity_lookup(FUNCTIONS, value)
+    if name is None and type(value) is functools.partial:
+        for candidate, (func, args, keywords) in _partials().items():
+            if value.func is func and value.args == args and value.keywords == keywords:
+                return candidate
+    return name
+
+
+def function(name: str) -> Any:
+    """The function a file names (the name was checked against the field's enum)."""
+    if name in FUNCTIONS:
+        return FUNCTIONS[name]
+    func, args, keywords = _partials()[name]
+    return functools.partial(func, *args, **keywords)
 
 
 def type_name(value: Any) -> str | None:

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Discriminator, Field, Tag
 
 from milo_codec.codecs import kinds as k
-from milo_codec.codecs.base import CodecModel, ModelCodec, NodeModel
+from milo_codec.codecs.base import CodecModel, ModelCodec, NodeModel, UnfittedState, state_tag
 from milo_codec.codecs.constants import ALL_DTYPES, ALL_TYPES, ANY_ARRAY
 
 
