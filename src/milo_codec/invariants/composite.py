@@ -18,8 +18,6 @@ than guessed.
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 import numpy as np
@@ -27,7 +25,6 @@ import numpy as np
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
 from milo_codec.invariants.base import Check
-from milo_codec.objects.base import AliasRef
 
 _ONE_TO_ONE = {
     f"sklearn.preprocessing.{name}"
@@ -60,39 +57,6 @@ def _fields(node: NodeModel) -> tuple[dict[str, Any], dict[str, Any] | None]:
 
 def _class(node: NodeModel) -> str:
     return node.codec().class_path
-
-
-_STEP = re.compile(r'\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
-
-
-def deref(value: Any, params: dict, state: dict, path: str) -> Any:
-    """The value an alias inside this node names (e.g. a boolean mask shared by params.transformers
-    and state._columns); run.py resolves only aliases that are whole state fields. An alias to
-    anything outside this node stays unresolved (its target is not visible to a node's check)."""
-    if type(value) is not AliasRef or not value.path.startswith(path + "."):
-        return value
-    rest = value.path[len(path) :]
-    current: Any = {"params": params, "state": state}
-    pos = 0
-    while pos < len(rest):
-        m = _STEP.match(rest, pos)
-        if m is None:
-            return value
-        pos = m.end()
-        key: Any = m.group(1) if m.group(1) is not None else None
-        if m.group(2) is not None:
-            key = int(m.group(2))
-        elif m.group(3) is not None:
-            key = json.loads(m.group(3))
-        if isinstance(current, NodeModel):
-            params_, state_ = _fields(current)
-            current = {"params": params_, "state": state_ or {}}
-        keyed = isinstance(current, dict) and isinstance(key, str) and key in current
-        indexed = isinstance(current, list | tuple) and isinstance(key, int) and key < len(current)
-        if not (keyed or indexed):
-            return value
-        current = current[key]
-    return current
 
 
 def _int(v: Any) -> int | None:
@@ -355,7 +319,6 @@ def column_transformer(params: dict, state: dict, path: str) -> list[Problem]:
 
     # 2. every column specification resolves to exactly those indices
     def check_spec(spec: Any, key: str, where: str) -> None:
-        spec = deref(spec, params, state, path)
         try:
             got = resolve_columns(spec, n, names)
         except _Unresolvable as e:
@@ -466,8 +429,6 @@ def transformed_target(params: dict, state: dict, path: str) -> list[Problem]:
     problems: list[Problem] = []
     st = f"{path}.state"
     regressor, transformer = state.get("regressor_"), state.get("transformer_")
-    if type(regressor) is AliasRef or type(transformer) is AliasRef:
-        return problems
     want_regressor = (
         _class(params["regressor"])
         if isinstance(params.get("regressor"), NodeModel)

@@ -17,7 +17,7 @@ import numpy as np
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
 from milo_codec.invariants.base import Check
-from milo_codec.objects.base import AliasRef, Pending
+from milo_codec.objects.base import Pending
 from milo_codec.paths import child
 
 # ---------------------------------------------------------------------------
@@ -221,7 +221,7 @@ def _named(params: dict, state: dict, path: str) -> list[Problem]:
             if value != "drop":
                 out.append(Problem(child(npath, name), "must be 'drop' like its estimator"))
             continue
-        if not _is_member(value, members[i], path, i, params):
+        if not _is_member(value, members[i]):
             out.append(
                 Problem(
                     child(npath, name),
@@ -232,17 +232,13 @@ def _named(params: dict, state: dict, path: str) -> list[Problem]:
     return out
 
 
-def _is_member(value: Any, member: Any, path: str, i: int, params: dict) -> bool:
-    """Whether a named_estimators_ entry is an alias naming ``estimators_[i]`` (or what it names)."""
-    if isinstance(value, NodeModel):
-        # checks see aliases resolved to their targets: sharing is then identity
-        return value is member
-    if type(value) is not AliasRef:
-        return False
-    if value.path == _at(path, i):
-        return True
-    # estimators_[i] may itself be an alias (cv="prefit": the very objects of the params)
-    return type(member) is AliasRef and value.path == member.path
+def _is_member(value: Any, member: Any) -> bool:
+    """Whether a named_estimators_ entry is ``estimators_[i]`` itself.
+
+    run.py hands checks every alias resolved to its target, so an entry written as an alias of
+    estimators_[i] (or of what that names, with cv="prefit") is the very same node object.
+    """
+    return isinstance(value, NodeModel) and value is member
 
 
 def _member_nodes(state: dict) -> list[tuple[int, Any]]:

@@ -19,7 +19,7 @@ import numpy as np
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
 from milo_codec.invariants.base import Check
-from milo_codec.objects.base import AliasRef, Pending
+from milo_codec.objects.base import Pending
 from milo_codec.paths import child
 
 BIN_MAPPER = "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper"
@@ -55,22 +55,6 @@ def _is_array(v: Any, kind: str, ndim: int = 1) -> bool:
 
 # ---------------------------------------------------------------------------
 # _BinMapper
-
-
-def _resolve_known_category(
-    value: Any, params: dict[str, Any], path: str
-) -> tuple[np.ndarray | None, str | None]:
-    """A categorical feature's thresholds are the very array of ``params.known_categories[j]``."""
-    if not isinstance(value, AliasRef):
-        return value, None
-    known = params.get("known_categories")
-    if isinstance(known, list):
-        for j, candidate in enumerate(known):
-            if value.path == f"{path}.params.known_categories[{j}]" and isinstance(
-                candidate, np.ndarray
-            ):
-                return candidate, None
-    return None, "an alias here may only name an entry of this bin mapper's params.known_categories"
 
 
 def hgb_bin_mapper(params: dict[str, Any], state: dict[str, Any], path: str) -> list[Problem]:
@@ -123,10 +107,12 @@ def hgb_bin_mapper(params: dict[str, Any], state: dict[str, Any], path: str) -> 
         )
     for f, value in enumerate(thresholds):
         t_path = f"{where}.bin_thresholds_[{f}]"
-        t, alias_problem = _resolve_known_category(value, params, path)
-        if alias_problem is not None or t is None:
-            problems.append(Problem(t_path, alias_problem or "expected an array"))
+        # an alias (a categorical feature's thresholds are its known_categories array) reaches
+        # this check already resolved by run.py: its content is checked like any array's
+        if not isinstance(value, np.ndarray):
+            problems.append(Problem(t_path, "expected an array"))
             continue
+        t = value
         n = int(n_bins_nm[f])
         if is_cat[f]:
             # raw category values: set in 256-bit bitsets, so integers in [0, 255], sorted
