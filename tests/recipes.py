@@ -49,6 +49,10 @@ class Fitted:
     X: Any  # query input for predict/transform-like methods
     y: Any = None  # targets, for score
     is_label_transformer: bool = False
+    # Further named queries beyond INFERENCE_METHODS (e.g. "predict(return_std=True)",
+    # "mahalanobis"): each is called on the estimator and compared bit for bit. A query that
+    # consumes randomness must work on a deep copy, so the original is not advanced.
+    extra: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -463,26 +467,19 @@ def _outlier_recipes(cls: type) -> list[Recipe]:
     ]
 
 
-def _family_recipes(name: str) -> Callable[[type], list[Recipe]] | None:
-    import recipes_composite
-    import recipes_ensemble
-    import recipes_forest
-    import recipes_neighbors
-    import recipes_neural_network
-    import recipes_svm
-    import recipes_tree
+def _family_tables() -> list[dict[str, Callable[[type], list[Recipe]]]]:
+    """Every tests/recipes_<family>.py module's RECIPES table, in file-name order."""
+    import importlib
+    from pathlib import Path
 
-    for family in (
-        recipes_tree,
-        recipes_ensemble,
-        recipes_forest,
-        recipes_svm,
-        recipes_neighbors,
-        recipes_neural_network,
-        recipes_composite,
-    ):
-        if name in family.RECIPES:
-            return family.RECIPES[name]
+    here = Path(__file__).parent
+    return [importlib.import_module(p.stem).RECIPES for p in sorted(here.glob("recipes_*.py"))]
+
+
+def _family_recipes(name: str) -> Callable[[type], list[Recipe]] | None:
+    for table in _family_tables():
+        if name in table:
+            return table[name]
     return None
 
 

@@ -84,6 +84,13 @@ def _outputs(fitted: Fitted, est: Any) -> dict[str, Any]:
                     out[method] = list(result) if inspect.isgenerator(result) else result
             except Exception as e:  # the same failure must happen after loading too
                 out[method] = ("raised", type(e), str(e))
+    for name, query in fitted.extra.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                out[name] = query(est)
+            except Exception as e:
+                out[name] = ("raised", type(e), str(e))
     return out
 
 
