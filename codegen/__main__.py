@@ -1,4 +1,5 @@
-"""``python -m codegen [--check]``: regenerate (or verify) codecs, registry and catalog."""
+"""``python -m codegen [--check]``: regenerate (or verify) codecs, registry, catalog and README's
+supported-models table."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from codegen.discover import CATALOG, SchemaProblem, load_all, registry
 from codegen.lower import Lowering
-from codegen.render import render_all, render_catalog
+from codegen.render import render_all, render_catalog, render_readme
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,11 @@ def build(schemas_dir: Path, out: Path | None = None) -> tuple[dict[Path, str], 
     package = (out / "_generated") if out else ROOT / "src/milo_codec/_generated"
     files = {package / rel: text for rel, text in render_all(models).items()}
     files[(out or schemas_dir) / CATALOG] = catalog
+    try:
+        readme = render_readme((ROOT / "README.md").read_text(), models)
+    except ValueError as e:
+        raise SchemaProblem(str(e)) from None
+    files[(out or ROOT) / "README.md"] = readme
     return files, [package]
 
 

@@ -46,6 +46,7 @@ class ModelIR:
     derived: tuple[str, ...] = ()
     invariants: tuple[str, ...] = ()
     extra_imports: tuple[str, ...] = field(default=())
+    notes: str = ""  # the schema's description, shown in README's supported-models table
 
     @property
     def import_module(self) -> str:

@@ -115,6 +115,7 @@ class Lowering:
             unfitted_state=len(alts) == 3,
             derived=derived,
             invariants=invariants,
+            notes=s.get("description", ""),
         )
 
     def object_fields(self, s: dict, pointer: str, shapes: bool) -> tuple[FieldIR, ...]:
