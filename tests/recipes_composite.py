@@ -243,8 +243,25 @@ def _column_transformer(cls: type) -> list[Recipe]:
         )
         return est, _frame(), None
 
+    def selectors() -> tuple[Any, Any, Any]:
+        from sklearn.compose import make_column_selector
+
+        est = cls(
+            [
+                ("num", StandardScaler(), make_column_selector(dtype_include=np.number)),
+                ("txt", OneHotEncoder(), make_column_selector(pattern="^(city|pl)")),
+                (
+                    "rest",
+                    "passthrough",
+                    make_column_selector(dtype_include=[np.floating, "int64"], dtype_exclude=bool),
+                ),
+            ]
+        )
+        return est, _frame(), None
+
     return [
         _recipe("dataframe-names", by_name),
+        _recipe("column-selectors", selectors),
         _recipe("remainder-passthrough", remainder_passthrough),
         _recipe("remainder-estimator", remainder_estimator),
         _recipe("pandas-output", pandas_output),

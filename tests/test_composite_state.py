@@ -317,23 +317,47 @@ def test_a_pipeline_with_memory_is_refused_at_dump(tmp_path: Path) -> None:
     assert "$.model.params.memory: " in str(e.value)
 
 
-def test_a_column_selector_is_refused_at_dump() -> None:
-    """make_column_selector is code run on the data at fit: the fitted columns are written instead."""
+def _columns_callable(df: Any) -> list[str]:
+    return ["a"]
+
+
+def test_a_custom_columns_callable_is_refused_at_dump() -> None:
+    """Only make_column_selector is written (by what it selects on); other callables are code."""
+    import pandas as pd
+
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["x", "y", "x"]})
+    ct = ColumnTransformer([("num", StandardScaler(), _columns_callable)]).fit(df)
+    with pytest.raises(milo_codec.UnsupportedModelError) as e:
+        milo_codec.dumps(ct)
+    assert str(e.value).startswith("$.model.params.transformers[0][2]: the callable ")
+    # the same model with the columns the callable chose is written
+    fixed = ColumnTransformer([("num", StandardScaler(), ct._columns[0])]).fit(df)
+    assert type(milo_codec.loads(milo_codec.dumps(fixed))) is ColumnTransformer
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("pattern", "x" * 1001, "at most 1000 characters"),
+        ("dtype_include", "number; import os", "should match pattern"),
+        ("dtype_include", {"type": "os.system"}, "expected one of"),
+        ("dtype_exclude", {"function": "numpy.log"}, "expected"),
+    ],
+    ids=["pattern-too-long", "dtype-name-not-a-name", "type-outside-table", "function"],
+)
+def test_a_crafted_column_selector_is_refused(field: str, value: Any, message: str) -> None:
     import pandas as pd
 
     df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["x", "y", "x"]})
     ct = ColumnTransformer(
         [("num", StandardScaler(), make_column_selector(dtype_include=np.number))]
     ).fit(df)
-    with pytest.raises(milo_codec.UnsupportedModelError) as e:
-        milo_codec.dumps(ct)
-    assert str(e.value).startswith(
-        "$.model.params.transformers[0][2]: the callable "
-        "sklearn.compose._column_transformer.make_column_selector cannot be written"
-    )
-    # the same model with the columns the selector chose is written
-    fixed = ColumnTransformer([("num", StandardScaler(), ct._columns[0])]).fit(df)
-    assert type(milo_codec.loads(milo_codec.dumps(fixed))) is ColumnTransformer
+    doc = json.loads(milo_codec.dumps(ct))
+    doc["model"]["params"]["transformers"][0]["tuple"][2]["column_selector"][field] = value
+    with pytest.raises(milo_codec.SchemaError) as e:
+        milo_codec.loads(json.dumps(doc))
+    assert "$.model.params.transformers[0].tuple[2].column_selector." + field in str(e.value)
+    assert message in str(e.value)
 
 
 def test_the_required_hard_case_round_trips_bit_exactly() -> None:

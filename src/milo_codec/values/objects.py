@@ -62,6 +62,16 @@ TYPES: dict[str, type] = {
             "uint64",
             "float32",
             "float64",
+            # Abstract scalar types: dtype selections such as make_column_selector's
+            # dtype_include=numpy.number.
+            "number",
+            "integer",
+            "signedinteger",
+            "unsignedinteger",
+            "floating",
+            "object_",
+            "datetime64",
+            "timedelta64",
         )
     },
 }
