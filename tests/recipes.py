@@ -488,7 +488,7 @@ def recipes_for(cls: type) -> list[Recipe]:
     name = cls.__name__
     family = _family_recipes(name)
     if family is not None:
-        return [r for r in family(cls) if _probe(r)]
+        return _probed(family(cls))
     est = base_estimator(cls)
     if name == "SGDOneClassSVM":
         candidates = _outlier_recipes(cls)
@@ -500,18 +500,35 @@ def recipes_for(cls: type) -> list[Recipe]:
         candidates = _regressor_recipes(cls)
     else:
         candidates = _transformer_recipes(cls)
-    return [r for r in candidates if _probe(r)]
+    return _probed(candidates)
 
 
-def _probe(r: Recipe) -> bool:
-    """Fit once; a generic recipe the class refuses (e.g. sparse input) is left out."""
-    try:
-        r.fit()
-    except (ValueError, TypeError, NotImplementedError):
-        if r.id in ("sparse", "multioutput", "float32", "binary"):
-            return False
-        raise
-    return True
+def _probed(candidates: list[Recipe]) -> list[Recipe]:
+    """Fit each recipe once; a generic recipe the class refuses (e.g. sparse input) is left out.
+
+    The probe's fitted instance is handed to the first caller of ``fit`` (the test), so each
+    recipe is fitted once per run; later calls fit afresh.
+    """
+    out = []
+    for r in candidates:
+        try:
+            fitted = r.fit()
+        except (ValueError, TypeError, NotImplementedError):
+            if r.id in ("sparse", "multioutput", "float32", "binary"):
+                continue
+            raise
+        out.append(Recipe(r.id, _first_then_fresh(fitted, r.fit), r.tags))
+    return out
+
+
+def _first_then_fresh(first: Fitted, fit: Callable[[], Fitted]) -> Callable[[], Fitted]:
+    kept = [first]
+
+    def fit_recipe() -> Fitted:
+        return kept.pop() if kept else fit()
+
+    fit_recipe.__qualname__ = fit.__qualname__
+    return fit_recipe
 
 
 def unfitted(cls: type) -> Any:
