@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
+from crafted import load_in_children
 from sklearn.tree import (
     DecisionTreeClassifier,
     DecisionTreeRegressor,
@@ -148,29 +147,6 @@ def _resize_values(doc: dict, node_count: int, n_classes: int) -> None:
     values = _tree(doc)["values"]["ndarray"]
     values["shape"] = [node_count, 1, n_classes]
     values["data"] = [[[0.5] * n_classes] for _ in range(node_count)]
-
-
-def _load_in_subprocess(text: str) -> str:
-    """Load in a fresh interpreter: a crash would be a negative return code, a hang a timeout."""
-    script = (
-        "import sys, milo_codec\n"
-        "try:\n"
-        "    milo_codec.loads(sys.stdin.read())\n"
-        "except milo_codec.MiloError as e:\n"
-        "    print(type(e).__name__)\n"
-        "    print(e)\n"
-        "else:\n"
-        "    print('LOADED')\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        input=text,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
 
 
 # Each case: how to mutate the base document → (error class, the exact problem line).
@@ -425,17 +401,29 @@ CASES: list[Case] = [
 ]
 
 
+@pytest.fixture(scope="module")
+def outcomes(base_doc: dict, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every crafted document (and the unmodified one) loaded in child processes, once."""
+    docs: dict[str, Any] = {"unmodified": base_doc}
+    for case in CASES:
+        doc = copy.deepcopy(base_doc)
+        case(doc)
+        docs[case.__name__] = doc
+    return load_in_children(docs, tmp_path_factory.mktemp("crafted-trees"))
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.__name__ for c in CASES])
-def test_a_crafted_tree_is_refused_cleanly(base_doc: dict, case: Case) -> None:
-    doc = copy.deepcopy(base_doc)
-    error, line = case(doc)
-    out = _load_in_subprocess(json.dumps(doc))
-    assert out.splitlines()[0] == error, out
-    assert f"  {line}" in out.splitlines(), out
+def test_a_crafted_tree_is_refused_cleanly(
+    base_doc: dict, outcomes: dict[str, Any], case: Case
+) -> None:
+    error, line = case(copy.deepcopy(base_doc))
+    out = outcomes[case.__name__]
+    assert out.lines[0] == error, out
+    assert f"  {line}" in out.lines, out
 
 
-def test_the_unmodified_base_document_loads(base_doc: dict) -> None:
-    assert _load_in_subprocess(json.dumps(base_doc)).strip() == "LOADED"
+def test_the_unmodified_base_document_loads(outcomes: dict[str, Any]) -> None:
+    assert outcomes["unmodified"].status == "loaded", outcomes["unmodified"]
 
 
 def test_a_regression_tree_has_one_class_per_output() -> None:

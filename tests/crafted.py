@@ -1,0 +1,133 @@
+"""Load crafted documents in child interpreters: a crash or a hang is reported, never suffered.
+
+A crafted file that slipped past the checks could crash the process in compiled code or loop
+forever, so the tests never load one in their own process. Starting an interpreter per file
+costs about a second (numpy, scipy, scikit-learn imports), so ``load_in_children`` loads a
+whole batch in one child, one document after another, and starts a fresh child after the
+document that crashed or hung it. Each document's outcome is reported separately, so tests
+stay one case per crafted file.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+_MARK = "@@milo-child@@ "
+
+# ``then`` (optional) runs after a successful load with ``model`` bound, e.g. to predict.
+_CHILD = r"""
+import json, sys, warnings
+import numpy as np
+import milo_codec
+
+MARK = sys.argv[1]
+paths = json.loads(sys.argv[2])
+then = sys.argv[3]
+warnings.simplefilter("ignore")
+for i, path in enumerate(paths):
+    print(MARK + json.dumps({"begin": i}), flush=True)
+    try:
+        model = milo_codec.load(path)
+    except milo_codec.MiloError as e:
+        out = {"status": "error", "error": type(e).__name__, "message": str(e)}
+    except BaseException as e:
+        out = {"status": "unexpected", "error": type(e).__name__, "message": str(e)}
+    else:
+        out = {"status": "loaded", "error": "", "message": ""}
+        if then:
+            try:
+                exec(then, {"model": model, "np": np})
+            except BaseException as e:
+                out = {"status": "query-raised", "error": type(e).__name__, "message": str(e)}
+    print(MARK + json.dumps(out), flush=True)
+"""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # loaded | error | unexpected | query-raised | crash | hang
+    error: str = ""  # exception class name (or the signal / return code of a crash)
+    message: str = ""
+
+    @property
+    def lines(self) -> list[str]:
+        """The error class, then the message's lines (the shape milo_codec errors print in)."""
+        return [self.error, *self.message.splitlines()] if self.status == "error" else [self.status]
+
+    def __str__(self) -> str:
+        return f"{self.status}: {self.error}: {self.message}"
+
+
+def load_in_children(
+    docs: dict[str, str | dict],
+    directory: Path,
+    timeout: float = 60.0,
+    then: str = "",
+) -> dict[str, Outcome]:
+    """Each document (JSON text or a dict) loaded in a child process → its outcome, by name.
+
+    ``timeout`` bounds one document's load (and ``then``), not the batch.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    names = list(docs)
+    paths = []
+    for i, name in enumerate(names):
+        text = docs[name] if isinstance(docs[name], str) else json.dumps(docs[name])
+        path = directory / f"crafted-{i}.json"
+        path.write_text(text)  # type: ignore[arg-type]
+        paths.append(str(path))
+    outcomes: dict[str, Outcome] = {}
+    start = 0
+    while start < len(names):
+        done = _run_batch(paths[start:], timeout, then)
+        for offset, outcome in enumerate(done):
+            outcomes[names[start + offset]] = outcome
+        start += len(done)
+    return outcomes
+
+
+def _run_batch(paths: list[str], timeout: float, then: str) -> list[Outcome]:
+    """Outcomes for a prefix of ``paths``: all of them, or up to the one that crashed/hung."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, _MARK, json.dumps(paths), then],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        assert child.stdout is not None
+        for line in child.stdout:
+            if line.startswith(_MARK):
+                lines.put(line[len(_MARK) :])
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    outcomes: list[Outcome] = []
+    # The first document also waits for the child's imports.
+    budget = timeout + 60.0
+    while len(outcomes) < len(paths):
+        try:
+            begin = lines.get(timeout=budget)
+            result = lines.get(timeout=timeout) if begin is not None else None
+        except queue.Empty:
+            child.kill()
+            child.wait()
+            outcomes.append(Outcome("hang", "timeout", f"no result within {timeout:.0f} s"))
+            return outcomes
+        if result is None:  # the child died mid-document (or before the first one)
+            code = child.wait()
+            stderr = child.stderr.read()[-2000:] if child.stderr else ""
+            outcomes.append(Outcome("crash", f"return code {code}", stderr))
+            return outcomes
+        outcomes.append(Outcome(**json.loads(result)))
+        budget = timeout
+    child.wait(timeout=timeout)
+    return outcomes

@@ -1,0 +1,40 @@
+"""The child-process loader the crafted-file tests rely on reports crashes and hangs per file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from crafted import load_in_children
+from sklearn.linear_model import Ridge
+
+import milo_codec
+
+
+def test_each_document_gets_its_own_outcome_across_a_crash_and_a_hang(tmp_path: Path) -> None:
+    docs: dict[str, str | dict] = {
+        f"alpha-{a}": milo_codec.dumps(Ridge(alpha=float(a)).fit(np.eye(3), [1.0, 2.0, 3.0]))
+        for a in range(1, 6)
+    }
+    docs["not-json"] = "{"
+    # The query stands in for compiled code reached by a bad file: alpha 2 kills the child
+    # with SIGSEGV, alpha 4 never returns; the documents after each still get loaded.
+    then = (
+        "import os, signal\n"
+        "if model.alpha == 2.0:\n"
+        "    os.kill(os.getpid(), signal.SIGSEGV)\n"
+        "if model.alpha == 4.0:\n"
+        "    while True:\n"
+        "        pass\n"
+    )
+    out = load_in_children(docs, tmp_path, timeout=5, then=then)
+    assert {name: o.status for name, o in out.items()} == {
+        "alpha-1": "loaded",
+        "alpha-2": "crash",
+        "alpha-3": "loaded",
+        "alpha-4": "hang",
+        "alpha-5": "loaded",
+        "not-json": "error",
+    }
+    assert out["alpha-2"].error == "return code -11"
+    assert out["not-json"].lines[0] == "ParseError"
