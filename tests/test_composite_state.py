@@ -8,8 +8,6 @@ Every load runs in a subprocess with a timeout: no crash, no hang, the exact err
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from crafted import Outcome, load_in_children
 from recipes_composite import RECIPES
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor, make_column_selector
 from sklearn.linear_model import Ridge
@@ -33,19 +32,6 @@ _CLASSES: dict[str, type] = {
 }
 _SCHEMAS = "https://milo-codec.invalid/schemas/sklearn/"
 
-# Loads one file; prints LOADED, or the milo_codec error's text (first line, then one line per
-# problem). Anything else (a crash, a Python exception) makes the subprocess fail.
-_LOAD = """
-import sys
-import milo_codec
-try:
-    milo_codec.loads(open(sys.argv[1], encoding="utf-8").read())
-except milo_codec.MiloError as e:
-    print(type(e).__name__ + ": " + str(e))
-else:
-    print("LOADED")
-"""
-
 
 def _fitted(cls_name: str, recipe_id: str) -> Any:
     recipe = next(r for r in RECIPES[cls_name](_CLASSES[cls_name]) if r.id == recipe_id)
@@ -60,16 +46,6 @@ def _doc(cls_name: str, recipe_id: str) -> dict:
 
 def _node(estimator: Any) -> dict:
     return json.loads(milo_codec.dumps(estimator))["model"]
-
-
-def _load_in_subprocess(doc: dict, tmp_path: Path) -> list[str]:
-    path = tmp_path / "crafted.json"
-    path.write_text(json.dumps(doc), encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-c", _LOAD, str(path)], capture_output=True, text=True, timeout=60
-    )
-    assert run.returncode == 0, run.stderr  # no crash, no signal, no stray exception
-    return run.stdout.splitlines()
 
 
 # ---------------------------------------------------------------------------
@@ -284,20 +260,32 @@ CASES: dict[str, tuple[str, str, Callable[[dict], None], str, str]] = {
 }
 
 
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+    """Every crafted document, and an untouched dump of each class, loaded in child processes."""
+    docs: dict[str, Any] = {}
+    for case, (cls_name, recipe_id, mutate, _, _) in CASES.items():
+        doc = _doc(cls_name, recipe_id)
+        mutate(doc)
+        docs[case] = doc
+    for cls_name, cls in _CLASSES.items():
+        docs[f"untouched-{cls_name}"] = _doc(cls_name, RECIPES[cls_name](cls)[0].id)
+    return load_in_children(docs, tmp_path_factory.mktemp("crafted-composites"))
+
+
 @pytest.mark.parametrize("case", list(CASES))
-def test_crafted_document_is_refused_with_its_path(case: str, tmp_path: Path) -> None:
-    cls_name, recipe_id, mutate, error, problem = CASES[case]
-    doc = _doc(cls_name, recipe_id)
-    mutate(doc)
-    lines = _load_in_subprocess(doc, tmp_path)
-    assert lines and lines[0].startswith(error + ": "), lines
-    assert any(line.strip().startswith(problem) for line in lines), lines
+def test_crafted_document_is_refused_with_its_path(case: str, outcomes: dict[str, Outcome]) -> None:
+    _, _, _, error, problem = CASES[case]
+    out = outcomes[case]
+    assert out.lines[0] == error, out
+    assert any(line.strip().startswith(problem) for line in out.lines), out
 
 
 @pytest.mark.parametrize("cls_name", list(_CLASSES))
-def test_an_untouched_dump_loads_in_the_same_harness(cls_name: str, tmp_path: Path) -> None:
-    recipe = RECIPES[cls_name](_CLASSES[cls_name])[0]
-    assert _load_in_subprocess(_doc(cls_name, recipe.id), tmp_path) == ["LOADED"]
+def test_an_untouched_dump_loads_in_the_same_harness(
+    cls_name: str, outcomes: dict[str, Outcome]
+) -> None:
+    assert outcomes[f"untouched-{cls_name}"].status == "loaded", outcomes[f"untouched-{cls_name}"]
 
 
 # ---------------------------------------------------------------------------
