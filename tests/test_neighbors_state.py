@@ -9,14 +9,12 @@ the JSON path, and the process must survive (no segfault, no hang).
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import textwrap
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
+from crafted import Outcome, load_in_children
 from sklearn.metrics import DistanceMetric
 from sklearn.neighbors import (
     BallTree,
@@ -458,27 +456,19 @@ _MODEL_MUTATIONS: dict[str, Callable[[dict], Any]] = {
     "negative-radius": lambda m: m["params"].update(radius=-1.0),
 }
 
-_RUNNER = textwrap.dedent(
-    """
-    import sys
-    import milo_codec
-    try:
-        milo_codec.loads(sys.stdin.read())
-    except milo_codec.MiloError as e:
-        print(type(e).__name__)
-        print(e)
-    else:
-        print("LOADED")
-    """
-)
 
-
-def _load_in_subprocess(text: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", _RUNNER], input=text, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, f"load crashed ({done.returncode}): {done.stderr[-2000:]}"
-    return done.stdout
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+    """Every crafted document, and each untouched base, loaded in child processes, once."""
+    docs: dict[str, Any] = {}
+    for case, base, mutate, _ in CRAFTED:
+        doc = _doc(base)
+        mutate(doc["model"]["state"])
+        _MODEL_MUTATIONS.get(case, lambda m: None)(doc["model"])
+        docs[case] = doc
+    for base in _BASE:
+        docs[f"untouched-{base}"] = _doc(base)
+    return load_in_children(docs, tmp_path_factory.mktemp("crafted-neighbors"))
 
 
 @pytest.mark.parametrize(
@@ -486,20 +476,20 @@ def _load_in_subprocess(text: str) -> str:
     [pytest.param(b, m, e, id=i) for i, b, m, e in CRAFTED],
 )
 def test_crafted_state_is_refused_with_its_path(
-    request: pytest.FixtureRequest, base: str, mutate: Callable[[dict], Any], expected: list[str]
+    request: pytest.FixtureRequest,
+    base: str,
+    mutate: Callable[[dict], Any],
+    expected: list[str],
+    outcomes: dict[str, Outcome],
 ) -> None:
-    doc = _doc(base)
-    mutate(doc["model"]["state"])
-    _MODEL_MUTATIONS.get(request.node.callspec.id, lambda m: None)(doc["model"])
-    out = _load_in_subprocess(json.dumps(doc))
-    kind, _, message = out.partition("\n")
-    assert kind in ("SchemaError", "InvariantError"), out
-    lines = [line.strip() for line in message.splitlines()]
+    out = outcomes[request.node.callspec.id]
+    assert out.lines[0] in ("SchemaError", "InvariantError"), out
+    lines = [line.strip() for line in out.lines[1:]]
     for want in expected:
-        assert any(line.startswith(want) for line in lines), f"{want!r} not in:\n{message}"
+        assert any(line.startswith(want) for line in lines), f"{want!r} not in:\n{out.message}"
 
 
-def test_an_untouched_file_loads_in_the_subprocess() -> None:
+def test_an_untouched_file_loads_in_the_subprocess(outcomes: dict[str, Outcome]) -> None:
     """The control: the same route loads the unmodified documents."""
     for base in _BASE:
-        assert _load_in_subprocess(json.dumps(_doc(base))) == "LOADED\n", base
+        assert outcomes[f"untouched-{base}"].status == "loaded", base
