@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from crafted import Outcome, load_in_children
 from equality import assert_identical
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import BernoulliRBM, MLPClassifier, MLPRegressor
@@ -435,43 +433,35 @@ CRAFTED = [
     ),
 ]
 
-_LOAD = """
-import sys
-import milo_codec
-try:
-    milo_codec.loads(open(sys.argv[1], encoding="utf-8").read())
-except milo_codec.MiloError as e:
-    print(type(e).__name__)
-    print(e)
-else:
-    print("LOADED")
-"""
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+    """Every crafted document, and an untouched one, loaded in child processes, once."""
+    docs: dict[str, Any] = {"untouched": milo_codec.dumps(_two_layer_classifier())}
+    for p in CRAFTED:
+        fit, mutate, _, _ = p.values
+        doc = _doc(fit())  # type: ignore[operator]
+        mutate(doc)  # type: ignore[operator]
+        docs[str(p.id)] = doc
+    return load_in_children(docs, tmp_path_factory.mktemp("crafted-networks"))
 
 
 @pytest.mark.parametrize(("fit", "mutate", "error", "problem"), CRAFTED)
 def test_a_crafted_network_is_refused_cleanly(
-    tmp_path: Path, fit: Callable[[], Any], mutate: Callable[[dict], None], error: str, problem: str
+    request: pytest.FixtureRequest,
+    outcomes: dict[str, Outcome],
+    fit: Callable[[], Any],
+    mutate: Callable[[dict], None],
+    error: str,
+    problem: str,
 ) -> None:
-    doc = _doc(fit())
-    mutate(doc)
-    path = tmp_path / "crafted.json"
-    path.write_text(json.dumps(doc), encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-c", _LOAD, str(path)], capture_output=True, text=True, timeout=60
-    )
-    assert run.returncode == 0, run.stderr  # no crash, no signal
-    lines = run.stdout.splitlines()
-    assert lines[0] == error, run.stdout
-    assert f"  {problem}" in lines, run.stdout
+    out = outcomes[request.node.callspec.id]
+    assert out.lines[0] == error, out
+    assert f"  {problem}" in out.lines, out
 
 
-def test_an_untouched_file_loads_in_the_same_harness(tmp_path: Path) -> None:
-    path = tmp_path / "ok.json"
-    path.write_text(milo_codec.dumps(_two_layer_classifier()), encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-c", _LOAD, str(path)], capture_output=True, text=True, timeout=60
-    )
-    assert run.stdout.strip() == "LOADED", run.stdout + run.stderr
+def test_an_untouched_file_loads_in_the_same_harness(outcomes: dict[str, Outcome]) -> None:
+    assert outcomes["untouched"].status == "loaded", outcomes["untouched"]
 
 
 def test_crafted_weights_never_reach_the_estimator(monkeypatch: pytest.MonkeyPatch) -> None:
