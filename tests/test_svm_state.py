@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from crafted import Outcome, load_in_children
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR, NuSVC, OneClassSVM
 
@@ -93,28 +94,6 @@ def csr(m: Any) -> dict:
 
 def n_sv(state: dict) -> int:
     return int(state["support_"]["ndarray"]["shape"][0])
-
-
-_LOAD = """
-import sys
-import milo_codec
-from milo_codec.errors import InvariantError, SchemaError
-try:
-    milo_codec.loads(open(sys.argv[1], encoding="utf-8").read())
-except (SchemaError, InvariantError) as e:
-    print(type(e).__name__)
-    print(e)
-else:
-    print("LOADED")
-"""
-
-
-def _run(script: str, doc: dict, tmp_path: Path) -> subprocess.CompletedProcess:
-    path = tmp_path / "crafted.json"
-    path.write_text(json.dumps(doc), encoding="utf-8")
-    return subprocess.run(
-        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -447,39 +426,50 @@ PARAM_CASES = [
 ]
 
 
+def _case_id(base: str, mutate: Callable) -> str:
+    return f"{base}-{mutate.__name__.replace('_', '-')}"
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Outcome, list[str]]]:
+    """Every crafted document loaded in child processes, once: case id → (outcome, lines)."""
+    docs: dict[str, Any] = {}
+    expected: dict[str, list[str]] = {}
+    for base, mutate, _ in STATE_CASES + PARAM_CASES:
+        doc = _doc(base)
+        case = _case_id(base, mutate)
+        expected[case] = mutate(doc["model"]["state"] if (base, mutate, _) in STATE_CASES else doc)
+        docs[case] = doc
+    out = load_in_children(docs, tmp_path_factory.mktemp("crafted-svm"))
+    return {case: (out[case], expected[case]) for case in docs}
+
+
 @pytest.mark.parametrize(
     ("base", "mutate", "error"),
     STATE_CASES,
-    ids=[f"{b}-{m.__name__.replace('_', '-')}" for b, m, _ in STATE_CASES],
+    ids=[_case_id(b, m) for b, m, _ in STATE_CASES],
 )
 def test_a_crafted_state_is_refused_in_a_surviving_process(
-    base: str, mutate: Callable[[dict], list[str]], error: str, tmp_path: Path
+    base: str, mutate: Callable[[dict], list[str]], error: str, outcomes: dict
 ) -> None:
-    doc = _doc(base)
-    expected = mutate(doc["model"]["state"])
-    _assert_refused(doc, error, expected, tmp_path)
+    _assert_refused(*outcomes[_case_id(base, mutate)], error)
 
 
 @pytest.mark.parametrize(
     ("base", "mutate", "error"),
     PARAM_CASES,
-    ids=[f"{b}-{m.__name__.replace('_', '-')}" for b, m, _ in PARAM_CASES],
+    ids=[_case_id(b, m) for b, m, _ in PARAM_CASES],
 )
 def test_a_crafted_parameter_is_refused_in_a_surviving_process(
-    base: str, mutate: Callable[[dict], list[str]], error: str, tmp_path: Path
+    base: str, mutate: Callable[[dict], list[str]], error: str, outcomes: dict
 ) -> None:
-    doc = _doc(base)
-    expected = mutate(doc)
-    _assert_refused(doc, error, expected, tmp_path)
+    _assert_refused(*outcomes[_case_id(base, mutate)], error)
 
 
-def _assert_refused(doc: dict, error: str, expected: list[str], tmp_path: Path) -> None:
-    done = _run(_LOAD, doc, tmp_path)
-    assert done.returncode == 0, f"the loading process died ({done.returncode}): {done.stderr}"
-    out = done.stdout
-    assert out.splitlines()[0] == error, out
+def _assert_refused(out: Outcome, expected: list[str], error: str) -> None:
+    assert out.lines[0] == error, out
     for line in expected:
-        assert f"  {line}" in out, out
+        assert f"  {line}" in out.lines, out
 
 
 # ---------------------------------------------------------------------------
