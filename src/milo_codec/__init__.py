@@ -14,6 +14,7 @@ from milo_codec.errors import (
     ConstructionError,
     DocumentError,
     InvariantError,
+    LimitError,
     MiloError,
     ParseError,
     Problem,
@@ -21,12 +22,16 @@ from milo_codec.errors import (
     UnsupportedModelError,
     VersionError,
 )
+from milo_codec.limits import DEFAULT_LIMITS, Limits
 from milo_codec.report import Report
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "ConstructionError",
     "DocumentError",
     "InvariantError",
+    "LimitError",
+    "Limits",
     "MiloError",
     "ParseError",
     "Problem",

@@ -9,6 +9,7 @@ from typing import Any
 from milo_codec import pipeline
 from milo_codec.codecs.registry import supported_models as _supported
 from milo_codec.errors import DocumentError, MiloError, Problem, VersionError
+from milo_codec.limits import DEFAULT_LIMITS, Limits, exceeded
 from milo_codec.report import Report
 from milo_codec.write import write_atomic
 
@@ -27,35 +28,52 @@ def dump(model: Any, path: PathLike) -> None:
     write_atomic(path, dumps(model).encode("utf-8"))
 
 
-def _read_file(path: PathLike) -> bytes:
+def _read_file(path: PathLike, limits: Limits) -> bytes:
+    """The file's bytes; only regular files, and never more than ``limits.max_file_bytes``."""
+    name = os.fspath(path)
     try:
-        st = os.stat(path)
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as e:
-        raise MiloError(f"cannot read {os.fspath(path)!r}: {e.strerror}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise MiloError(
-            f"{os.fspath(path)!r} is not a regular file; milo_codec only reads regular files"
-        )
+        raise MiloError(f"cannot read {name!r}: {e.strerror}") from None
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise MiloError(f"{name!r} is not a regular file; milo_codec only reads regular files")
+        if st.st_size > limits.max_file_bytes:
+            raise exceeded(
+                "max_file_bytes", "$", f"the file has {st.st_size:,} bytes", limits.max_file_bytes
+            )
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            # One byte more than fstat said: a file that grew past the limit is still caught.
+            data = f.read(min(st.st_size, limits.max_file_bytes) + 1)
+        if len(data) > limits.max_file_bytes:
+            raise exceeded(
+                "max_file_bytes", "$", "the file grew while it was read", limits.max_file_bytes
+            )
+        return data
     except OSError as e:
-        raise MiloError(f"cannot read {os.fspath(path)!r}: {e.strerror}") from None
+        raise MiloError(f"cannot read {name!r}: {e.strerror}") from None
+    finally:
+        os.close(fd)
 
 
-def load(path: PathLike) -> Any:
-    """Read a milo file and rebuild the model; nothing is constructed unless the file is valid."""
-    return pipeline.load(_read_file(path))
+def load(path: PathLike, *, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """Read a milo file and rebuild the model; nothing is constructed unless the file is valid.
+
+    ``limits`` bounds what the file may make the loader read and allocate (``Limits``).
+    """
+    return pipeline.load(_read_file(path, limits), limits)
 
 
-def loads(data: str | bytes) -> Any:
+def loads(data: str | bytes, *, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Rebuild a model from milo JSON text or bytes."""
     if not isinstance(data, str | bytes | bytearray):
         raise TypeError(f"loads() takes str or bytes, not {type(data).__name__}")
-    return pipeline.load(data)
+    return pipeline.load(data, limits)
 
 
-def validate(source: PathLike | str | bytes) -> Report:
+def validate(source: PathLike | str | bytes, *, limits: Limits = DEFAULT_LIMITS) -> Report:
     """Check a file (a path) or a document (text starting with ``{`` or bytes) without building it."""
     if isinstance(source, bytes | bytearray):
         data: str | bytes = bytes(source)
@@ -63,11 +81,13 @@ def validate(source: PathLike | str | bytes) -> Report:
         data = source
     else:
         try:
-            data = _read_file(source)
+            data = _read_file(source, limits)
+        except DocumentError as e:
+            return Report(e.problems)
         except MiloError as e:
             return Report((Problem("$", str(e)),))
     try:
-        node = pipeline.read(data)
+        node = pipeline.read(data, limits)
     except DocumentError as e:
         return Report(e.problems)
     except VersionError as e:

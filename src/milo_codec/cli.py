@@ -35,9 +35,10 @@ _MAX_REPR = 72
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
     """The file's bytes, through the same regular-file check the API uses (``MiloError`` if refused)."""
     from milo_codec.api import _read_file
+    from milo_codec.limits import DEFAULT_LIMITS
 
     try:
-        return _read_file(path)
+        return _read_file(path, DEFAULT_LIMITS)
     except OSError as e:  # stat succeeded but open/read failed (e.g. permission denied)
         raise MiloError(f"cannot read {os.fspath(path)!r}: {e.strerror or e}") from None
 

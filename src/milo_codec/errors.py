@@ -44,6 +44,11 @@ class InvariantError(DocumentError):
     """The document matches its schema but its fields disagree with each other."""
 
 
+class LimitError(DocumentError):
+    """The document exceeds a resource limit (``milo_codec.Limits``); nothing was allocated for
+    the part over the limit. The message names the limit and how to raise it."""
+
+
 class VersionError(MiloError):
     """The file's format or producing versions cannot be loaded by this installation."""
 

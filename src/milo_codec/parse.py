@@ -8,7 +8,9 @@ from typing import Any
 
 from pydantic_core import from_json
 
-from milo_codec.errors import ParseError, Problem
+from milo_codec.errors import LimitError, ParseError, Problem
+from milo_codec.limits import DEFAULT_LIMITS, Limits, exceeded
+from milo_codec.paths import json_path
 
 
 class _Duplicate(ValueError):
@@ -37,22 +39,98 @@ def _fail(message: str) -> ParseError:
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
-def _members(value: Any) -> int:
-    """The number of object members in a parsed value (lists of numbers are skipped in C)."""
-    t = type(value)
-    if t is dict:
-        return len(value) + sum(_members(v) for v in value.values() if type(v) in (dict, list))
-    if t is list:
+class _Scan:
+    """One walk over the parsed tree: counts object members (to detect duplicate keys) and
+    enforces the nesting, string, member and integer limits.
+
+    Lists of scalars (array data) are checked with C-level builtins (``max(map(len, ...))``,
+    ``min``/``max``), never element by element in Python.
+    """
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.members = 0
+        self.max_int = 1 << limits.max_integer_bits
+
+    def fail(self, loc: list[str | int], name: str, what: str) -> LimitError:
+        return exceeded(name, json_path(loc), what, getattr(self.limits, name))
+
+    def string(self, x: str, loc: list[str | int]) -> None:
+        if len(x) > self.limits.max_string_length:
+            raise self.fail(loc, "max_string_length", f"a string of {len(x):,} characters")
+
+    def integer(self, x: int, loc: list[str | int]) -> None:
+        if not -self.max_int < x < self.max_int:
+            raise self.fail(loc, "max_integer_bits", f"an integer of {x.bit_length()} bits")
+
+    def walk(self, value: Any, loc: list[str | int]) -> None:
+        if len(loc) >= self.limits.max_depth:
+            raise self.fail(loc, "max_depth", f"values nested {len(loc) + 1} deep")
+        if type(value) is dict:
+            n = len(value)
+            self.members += n
+            if n > self.limits.max_object_keys:
+                raise self.fail(loc, "max_object_keys", f"an object with {n:,} members")
+            if n and max(map(len, value)) > self.limits.max_string_length:
+                key = next(k for k in value if len(k) > self.limits.max_string_length)
+                self.string(key, [*loc, key])
+            for key, v in value.items():
+                t = type(v)
+                if t is dict or t is list:
+                    loc.append(key)
+                    self.walk(v, loc)
+                    loc.pop()
+                elif t is str:
+                    if len(v) > self.limits.max_string_length:
+                        self.string(v, [*loc, key])
+                elif t is int:
+                    self.integer(v, [*loc, key])
+            return
+        # a list
         kinds = set(map(type, value))
         if dict in kinds or list in kinds:
-            return sum(_members(v) for v in value if type(v) in (dict, list))
-    return 0
+            for i, v in enumerate(value):
+                t = type(v)
+                if t is dict or t is list:
+                    loc.append(i)
+                    self.walk(v, loc)
+                    loc.pop()
+                elif t is str:
+                    self.string(v, [*loc, i])
+                elif t is int:
+                    self.integer(v, [*loc, i])
+            return
+        if str in kinds:
+            strings = value if kinds == {str} else [x for x in value if type(x) is str]
+            if max(map(len, strings)) > self.limits.max_string_length:
+                i = next(
+                    i
+                    for i, x in enumerate(value)
+                    if type(x) is str and len(x) > self.limits.max_string_length
+                )
+                self.string(value[i], [*loc, i])
+        if kinds == {int} and (max(value) >= self.max_int or min(value) <= -self.max_int):
+            i = next(i for i, x in enumerate(value) if not -self.max_int < x < self.max_int)
+            self.integer(value[i], [*loc, i])
+
+
+def _scan(value: Any, limits: Limits) -> int:
+    """Enforce the parse-time limits on ``value``; the number of object members it holds."""
+    scan = _Scan(limits)
+    t = type(value)
+    if t is dict or t is list:
+        scan.walk(value, [])
+    elif t is str:
+        scan.string(value, [])
+    elif t is int:
+        scan.integer(value, [])
+    return scan.members
 
 
 _FAILED = object()
 
 
-def _parse_fast(text: str) -> tuple[Any, str | None]:
+def _parse_fast(text: str, limits: Limits) -> tuple[Any, str | None]:
     """pydantic-core's JSON parser, when it provably reads the text as the strict one would.
 
     It is strict RFC 8259 (no BOM, no bare NaN, no lone surrogates, nothing trailing) and
@@ -67,11 +145,16 @@ def _parse_fast(text: str) -> tuple[Any, str | None]:
     colons = text.count(":")
     if colons:
         colons -= sum(s.count(":") for s in _STRING.findall(text) if ":" in s)
-    return (value, None) if _members(value) == colons else (_FAILED, "duplicate keys")
+    return (value, None) if _scan(value, limits) == colons else (_FAILED, "duplicate keys")
 
 
-def parse(data: bytes | str) -> Any:
-    """Parse a milo document; every failure is a :class:`ParseError` with a byte offset."""
+def parse(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """Parse a milo document; every failure is a :class:`ParseError` with a byte offset, or a
+    :class:`LimitError` naming the limit."""
+    if len(data) > limits.max_file_bytes:
+        raise exceeded(
+            "max_file_bytes", "$", f"the document has {len(data):,} bytes", limits.max_file_bytes
+        )
     if isinstance(data, bytes | bytearray | memoryview):
         raw = bytes(data)
         if raw.startswith(b"\xef\xbb\xbf"):
@@ -88,7 +171,7 @@ def parse(data: bytes | str) -> Any:
             raise _fail("byte 0: a byte-order mark is not allowed")
     else:
         raise TypeError(f"expected bytes or str, got {type(data).__name__}")
-    fast, refusal = _parse_fast(text)
+    fast, refusal = _parse_fast(text, limits)
     if fast is not _FAILED:
         return fast
     # The reference parser names the offending byte.

@@ -14,30 +14,42 @@ from typing import Any
 from pydantic import ValidationError
 
 from milo_codec.codecs.base import NodeModel
+from milo_codec.codecs.kinds import LIMIT_ERROR
 from milo_codec.codecs.registry import codec_for_estimator
 from milo_codec.construct import build
 from milo_codec.envelope import FORMAT, FORMAT_VERSION, Envelope, producer_versions
 from milo_codec.errors import (
     DocumentError,
+    LimitError,
     Problem,
     SchemaError,
     UnsupportedModelError,
     VersionError,
 )
 from milo_codec.invariants import check_document
+from milo_codec.limits import DEFAULT_LIMITS, NO_ARRAY_LIMITS, Limits, reading
 from milo_codec.parse import parse, parse_own_output
-from milo_codec.paths import child, problems_from
+from milo_codec.paths import child, json_path, problems_from
 from milo_codec.values.encode import ValueEncoder
 from milo_codec.write import to_text
 
 
-def read(data: bytes | str, parser: Callable[[Any], Any] = parse) -> NodeModel:
+def read(
+    data: bytes | str, limits: Limits = DEFAULT_LIMITS, parser: Callable[[Any], Any] | None = None
+) -> NodeModel:
     """Everything up to construction: the validated, invariant-checked, inert model node."""
-    doc = parser(data)
+    doc = parse(data, limits) if parser is None else parser(data)
     check_versions(doc)
     try:
-        envelope = Envelope.model_validate(doc)
+        with reading(limits):
+            envelope = Envelope.model_validate(doc)
     except ValidationError as e:
+        over = [err for err in e.errors() if err["type"] == LIMIT_ERROR]
+        if over:
+            raise LimitError(
+                "The document exceeds a resource limit.",
+                [Problem(json_path(err["loc"]), err["msg"]) for err in over],
+            ) from None
         raise SchemaError("The document does not match its schema.", problems_from(e)) from None
     except RecursionError:
         raise SchemaError(
@@ -48,8 +60,8 @@ def read(data: bytes | str, parser: Callable[[Any], Any] = parse) -> NodeModel:
     return envelope.model
 
 
-def load(data: bytes | str) -> Any:
-    return build(read(data))
+def load(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> Any:
+    return build(read(data, limits))
 
 
 def _minor(version: str) -> tuple[int, ...] | None:
@@ -124,7 +136,7 @@ def dumps(estimator: Any) -> str:
     }
     text = to_text(tree)
     try:
-        read(text, parser=parse_own_output)
+        read(text, NO_ARRAY_LIMITS, parser=parse_own_output)
     except (DocumentError, VersionError) as e:
         raise UnsupportedModelError(
             f"{type(estimator).__name__} produced a document its own schema refuses, so nothing "

@@ -65,13 +65,17 @@ class UnfittedState(CodecModel):
     ] = Field(alias="_sklearn_output_config")
 
 
+# Union tags, marked so that JSON paths skip them (they are not places in the document).
+NULL, UNFITTED, FITTED = (kinds.TAG_MARK + t for t in ("null", "unfitted", "fitted"))
+
+
 def state_tag(v: Any) -> str:
     """Which state a node holds: none, only a set_output configuration, or a fitted state."""
     if v is None:
-        return "null"
+        return NULL
     if isinstance(v, dict) and v and set(v) <= {"_sklearn_output_config"}:
-        return "unfitted"
-    return "fitted"
+        return UNFITTED
+    return FITTED
 
 
 class NodeModel(CodecModel):

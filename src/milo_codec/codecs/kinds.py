@@ -52,13 +52,17 @@ def _fail(message: str) -> PydanticCustomError:
     return PydanticCustomError("milo", message)
 
 
+LIMIT_ERROR = "milo_limit"  # the pydantic error type of an exceeded resource limit
+
+
 def _raise_problem(p: DecodeProblem, title: str = "value") -> None:
     """Re-raise a located decode problem so pydantic prefixes the outer location."""
+    error = PydanticCustomError(LIMIT_ERROR, p.message) if p.limit else _fail(p.message)
     if not p.loc:
-        raise _fail(p.message)
+        raise error
     raise ValidationError.from_exception_data(
         title,
-        [{"type": _fail(p.message), "loc": p.loc, "input": None}],
+        [{"type": error, "loc": p.loc, "input": None}],
     )
 
 

@@ -12,6 +12,7 @@ operations: a large numeric array costs no per-element Python bytecode.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,7 @@ import numpy as np
 import orjson
 import scipy.sparse as sp
 
+from milo_codec.limits import charge_array, check_array
 from milo_codec.values.problems import DecodeProblem
 from milo_codec.values.raw import RawJSON
 
@@ -409,7 +411,10 @@ def decode_ndarray(payload: Any, decode_element: ElementDecoder | None) -> np.nd
     order = p.get("order", "C")
     if order not in ("C", "F") or ("order" in p and order != "F"):
         raise DecodeProblem(("order",), 'expected "F" (omit the field for C order)')
+    n = math.prod(shape)
+    check_array(n, dtype.itemsize)
     arr = decode_data(p["data"], dtype, shape, decode_element)
+    charge_array(n, dtype.itemsize)
     if order == "F":
         arr = np.asfortranarray(arr)
     return arr
@@ -449,12 +454,15 @@ def decode_recarray(payload: Any) -> np.ndarray:
     except (ValueError, TypeError) as e:
         raise DecodeProblem(("offsets",), f"fields overlap or are invalid: {e}") from None
     columns = _expect_keys(p["columns"], set(names))
+    n = math.prod(shape)
+    check_array(n, dtype.itemsize)
     out = np.zeros(shape, dtype=dtype)
     for name, dt in zip(names, formats, strict=True):
         try:
             out[name] = decode_data(columns[name], dt, shape, None, ())
         except DecodeProblem as e:
             raise e.within("columns", name) from None
+    charge_array(n, dtype.itemsize)
     return out
 
 

@@ -10,7 +10,16 @@ import numpy as np
 from pydantic import Discriminator, Field, Tag
 
 from milo_codec.codecs import kinds as k
-from milo_codec.codecs.base import CodecModel, ModelCodec, NodeModel, UnfittedState, state_tag
+from milo_codec.codecs.base import (
+    FITTED,
+    NULL,
+    UNFITTED,
+    CodecModel,
+    ModelCodec,
+    NodeModel,
+    UnfittedState,
+    state_tag,
+)
 from milo_codec.codecs.constants import ALL_DTYPES, ALL_TYPES, ANY_ARRAY
 
 

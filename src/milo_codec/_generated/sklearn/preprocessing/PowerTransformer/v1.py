@@ -10,7 +10,16 @@ import numpy as np
 from pydantic import Discriminator, Field, Tag
 
 from milo_codec.codecs import kinds as k
-from milo_codec.codecs.base import CodecModel, ModelCodec, NodeModel, UnfittedState, state_tag
+from milo_codec.codecs.base import (
+    FITTED,
+    NULL,
+    UNFITTED,
+    CodecModel,
+    ModelCodec,
+    NodeModel,
+    UnfittedState,
+    state_tag,
+)
 from milo_codec.codecs.constants import ALL_DTYPES, ALL_TYPES, ANY_ARRAY
 
 
@@ -33,7 +42,7 @@ class Node(NodeModel):
     schema_: Literal['https://milo-codec.invalid/schemas/sklearn/preprocessing/PowerTransformer/v1.json'] = Field(alias="schema")
     params: Params
     state: Annotated[
-        Annotated[State, Tag("fitted")] | Annotated[UnfittedState, Tag("unfitted")] | Annotated[None, Tag("null")],
+        Annotated[State, Tag(FITTED)] | Annotated[UnfittedState, Tag(UNFITTED)] | Annotated[None, Tag(NULL)],
         Discriminator(state_tag),
     ]
 
