@@ -14,7 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import LabelEncoder
 
 import milo_codec
-from milo_codec import Limits, LimitError
+from milo_codec import LimitError, Limits
 
 X = np.random.RandomState(0).randn(40, 3)
 Y = np.arange(40) % 2
@@ -174,5 +174,5 @@ def test_a_lowered_array_limit_refuses_what_dump_wrote() -> None:
     ids=["depth-beyond-parser", "negative", "not-an-int"],
 )
 def test_limits_themselves_are_checked(bad: dict) -> None:
-    with pytest.raises(ValueError, match="Limits.max_"):
+    with pytest.raises(ValueError, match=r"Limits\.max_"):
         Limits(**bad)
