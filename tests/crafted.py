@@ -70,7 +70,7 @@ def load_in_children(
     timeout: float = 60.0,
     then: str = "",
 ) -> dict[str, Outcome]:
-    """Each document (JSON text or a dict) loaded in a child process → its outcome, by name.
+    """Each document (JSON text, or a crafted dict) loaded in a child process → its outcome.
 
     ``timeout`` bounds one document's load (and ``then``), not the batch.
     """
@@ -78,7 +78,12 @@ def load_in_children(
     names = list(docs)
     paths = []
     for i, name in enumerate(names):
-        text = docs[name] if isinstance(docs[name], str) else json.dumps(docs[name])
+        doc = docs[name]
+        if isinstance(doc, dict):
+            # A crafted document: without its (now stale) digest, as an attacker would send it,
+            # so that the checks behind the digest are what the test exercises.
+            doc = json.dumps({k: v for k, v in doc.items() if k != "digest"})
+        text = doc
         path = directory / f"crafted-{i}.json"
         path.write_text(text)  # type: ignore[arg-type]
         paths.append(str(path))

@@ -13,6 +13,7 @@ from milo_codec.api import dump, dumps, load, loads, supported_models, validate
 from milo_codec.errors import (
     ConstructionError,
     DocumentError,
+    IntegrityError,
     InvariantError,
     LimitError,
     MiloError,
@@ -29,6 +30,7 @@ __all__ = [
     "DEFAULT_LIMITS",
     "ConstructionError",
     "DocumentError",
+    "IntegrityError",
     "InvariantError",
     "LimitError",
     "Limits",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from typing import Any
 
@@ -58,19 +59,36 @@ def _read_file(path: PathLike, limits: Limits) -> bytes:
         os.close(fd)
 
 
-def load(path: PathLike, *, limits: Limits = DEFAULT_LIMITS) -> Any:
+def _pin(expected_digest: str | None) -> str | None:
+    if expected_digest is None:
+        return None
+    if not isinstance(expected_digest, str) or not re.fullmatch(
+        r"[0-9a-fA-F]{64}", expected_digest
+    ):
+        raise ValueError("expected_digest must be a SHA-256 as 64 hexadecimal digits")
+    return expected_digest.lower()
+
+
+def load(
+    path: PathLike, *, limits: Limits = DEFAULT_LIMITS, expected_digest: str | None = None
+) -> Any:
     """Read a milo file and rebuild the model; nothing is constructed unless the file is valid.
 
     ``limits`` bounds what the file may make the loader read and allocate (``Limits``).
+    ``expected_digest`` (the ``digest`` that ``validate`` reports, or the file's
+    ``digest.sha256``) refuses any model but the one with that digest (``IntegrityError``).
     """
-    return pipeline.load(_read_file(path, limits), limits)
+    pin = _pin(expected_digest)
+    return pipeline.load(_read_file(path, limits), limits, pin)
 
 
-def loads(data: str | bytes, *, limits: Limits = DEFAULT_LIMITS) -> Any:
-    """Rebuild a model from milo JSON text or bytes."""
+def loads(
+    data: str | bytes, *, limits: Limits = DEFAULT_LIMITS, expected_digest: str | None = None
+) -> Any:
+    """Rebuild a model from milo JSON text or bytes (see ``load``)."""
     if not isinstance(data, str | bytes | bytearray):
         raise TypeError(f"loads() takes str or bytes, not {type(data).__name__}")
-    return pipeline.load(data, limits)
+    return pipeline.load(data, limits, _pin(expected_digest))
 
 
 def validate(source: PathLike | str | bytes, *, limits: Limits = DEFAULT_LIMITS) -> Report:
@@ -87,13 +105,13 @@ def validate(source: PathLike | str | bytes, *, limits: Limits = DEFAULT_LIMITS)
         except MiloError as e:
             return Report((Problem("$", str(e)),))
     try:
-        node = pipeline.read(data, limits)
+        node, digest = pipeline.read_document(data, limits)
     except DocumentError as e:
         return Report(e.problems)
     except VersionError as e:
         path, _, message = str(e).partition(": ")
         return Report((Problem(path, message),))
-    return Report((), node.codec().class_path)
+    return Report((), node.codec().class_path, digest)
 
 
 def supported_models() -> dict[str, str]:

@@ -225,7 +225,7 @@ def inspect_lines(data: bytes) -> list[str]:
     from milo_codec import pipeline
     from milo_codec.parse import parse
 
-    node = pipeline.read(data)
+    node, digest = pipeline.read_document(data)
     codec = type(node).codec()
     producer = parse(data).get("producer", {})
     versions = ", ".join(f"{k} {v}" for k, v in producer.items())
@@ -233,6 +233,7 @@ def inspect_lines(data: bytes) -> list[str]:
         f"class:    {codec.class_path}",
         f"schema:   {codec.schema_id}",
         f"producer: {versions}",
+        f"sha256:   {digest} (pin it: load(path, expected_digest=...))",
         *_node_lines(node, ""),
     ]
 

@@ -22,10 +22,15 @@ class Producer(CodecModel):
     python: str = Field(alias="python", pattern=_VERSION, max_length=64)
 
 
+class Digest(CodecModel):
+    sha256: str = Field(alias="sha256", pattern=r"^[0-9a-f]{64}$")
+
+
 class Envelope(CodecModel):
     format: Literal["milo"] = Field(alias="format")
     format_version: Literal[1] = Field(alias="format_version")
     producer: Producer = Field(alias="producer")
+    digest: Digest | None = Field(default=None, alias="digest")
     model: Annotated[NodeModel, k.OneOf((k.Model(),))] = Field(alias="model")
 
 

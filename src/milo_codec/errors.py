@@ -44,6 +44,11 @@ class InvariantError(DocumentError):
     """The document matches its schema but its fields disagree with each other."""
 
 
+class IntegrityError(DocumentError):
+    """The model node does not hash to the digest written in the file, or to the one the caller
+    pinned with ``expected_digest``."""
+
+
 class LimitError(DocumentError):
     """The document exceeds a resource limit (``milo_codec.Limits``); nothing was allocated for
     the part over the limit. The message names the limit and how to raise it."""

@@ -1,6 +1,7 @@
 """The one path a document takes.
 
-load:  bytes → parse → versions → schema (generated codecs) → invariants → construct
+load:  bytes → parse (with limits) → versions → schema (generated codecs) → invariants →
+       digest → construct
 dump:  estimator → encode (exact-type registry lookup) → text → the load path minus
        construction (a file that would not load is never written) → atomic write
 """
@@ -17,9 +18,11 @@ from milo_codec.codecs.base import NodeModel
 from milo_codec.codecs.kinds import LIMIT_ERROR
 from milo_codec.codecs.registry import codec_for_estimator
 from milo_codec.construct import build
+from milo_codec.digest import model_digest
 from milo_codec.envelope import FORMAT, FORMAT_VERSION, Envelope, producer_versions
 from milo_codec.errors import (
     DocumentError,
+    IntegrityError,
     LimitError,
     Problem,
     SchemaError,
@@ -35,9 +38,22 @@ from milo_codec.write import to_text
 
 
 def read(
-    data: bytes | str, limits: Limits = DEFAULT_LIMITS, parser: Callable[[Any], Any] | None = None
+    data: bytes | str,
+    limits: Limits = DEFAULT_LIMITS,
+    parser: Callable[[Any], Any] | None = None,
+    expected_digest: str | None = None,
 ) -> NodeModel:
     """Everything up to construction: the validated, invariant-checked, inert model node."""
+    return read_document(data, limits, parser, expected_digest)[0]
+
+
+def read_document(
+    data: bytes | str,
+    limits: Limits = DEFAULT_LIMITS,
+    parser: Callable[[Any], Any] | None = None,
+    expected_digest: str | None = None,
+) -> tuple[NodeModel, str]:
+    """The validated, invariant-checked, inert model node and its digest."""
     doc = parse(data, limits) if parser is None else parser(data)
     check_versions(doc)
     try:
@@ -57,11 +73,42 @@ def read(
             [Problem("$", "values are nested too deeply")],
         ) from None
     check_document(envelope.model)
-    return envelope.model
+    # After the checks: a file that is invalid anyway is reported by what is wrong with it.
+    return envelope.model, check_digest(doc["model"], envelope, expected_digest)
 
 
-def load(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> Any:
-    return build(read(data, limits))
+def check_digest(model: Any, envelope: Envelope, expected: str | None) -> str:
+    """The model node's digest, after checking it against the file's and the caller's."""
+    actual = model_digest(model)
+    if envelope.digest is not None and envelope.digest.sha256 != actual:
+        raise IntegrityError(
+            "The model was changed after it was written.",
+            [
+                Problem(
+                    "$.digest.sha256",
+                    f"the file says {envelope.digest.sha256} but the model node's SHA-256 is "
+                    f"{actual}; re-export the model from its source (or, if you edited the file "
+                    "on purpose and trust the edit, remove the digest)",
+                )
+            ],
+        )
+    if expected is not None and expected != actual:
+        raise IntegrityError(
+            "This is not the model you pinned.",
+            [
+                Problem(
+                    "$.model",
+                    f"its SHA-256 is {actual}, not the expected {expected}",
+                )
+            ],
+        )
+    return actual
+
+
+def load(
+    data: bytes | str, limits: Limits = DEFAULT_LIMITS, expected_digest: str | None = None
+) -> Any:
+    return build(read(data, limits, expected_digest=expected_digest))
 
 
 def _minor(version: str) -> tuple[int, ...] | None:
@@ -136,10 +183,19 @@ def dumps(estimator: Any) -> str:
     }
     text = to_text(tree)
     try:
-        read(text, NO_ARRAY_LIMITS, parser=parse_own_output)
+        _, digest = read_document(text, NO_ARRAY_LIMITS, parser=parse_own_output)
     except (DocumentError, VersionError) as e:
         raise UnsupportedModelError(
             f"{type(estimator).__name__} produced a document its own schema refuses, so nothing "
             f"was written:\n{e}"
         ) from e
-    return text
+    return _with_digest(text, digest)
+
+
+_MODEL_MEMBER = '\n  "model": '  # the envelope's last member, at the writer's top-level indent
+
+
+def _with_digest(text: str, digest: str) -> str:
+    """The written text with the digest member inserted before the model (whose digest it is)."""
+    at = text.index(_MODEL_MEMBER)
+    return f'{text[:at]}\n  "digest": {{"sha256": "{digest}"}},{text[at:]}'

@@ -11,6 +11,7 @@ from milo_codec.errors import Problem
 class Report:
     problems: tuple[Problem, ...]
     class_path: str | None = None
+    digest: str | None = None  # the model's SHA-256 (to pin with load(expected_digest=...))
 
     @property
     def ok(self) -> bool:

@@ -1,0 +1,106 @@
+"""The model digest: written by dump, checked by load, and a pin for the model a person reviewed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+import milo_codec
+from milo_codec import IntegrityError
+from milo_codec.digest import canonical
+
+X = np.random.RandomState(0).randn(30, 3)
+Y = np.arange(30) % 2
+
+
+@pytest.fixture(scope="module")
+def text() -> str:
+    return milo_codec.dumps(LogisticRegression().fit(X, Y))
+
+
+def test_dump_writes_the_sha256_of_the_canonical_model_node(text: str) -> None:
+    doc = json.loads(text)
+    compact = json.dumps(doc["model"], separators=(",", ":"), ensure_ascii=False).encode()
+    assert doc["digest"] == {"sha256": hashlib.sha256(compact).hexdigest()}
+    assert list(doc) == ["format", "format_version", "producer", "digest", "model"]
+
+
+def test_the_canonical_form_ignores_layout_but_not_values(text: str) -> None:
+    doc = json.loads(text)
+    reindented = json.dumps(doc, indent=5)
+    assert milo_codec.validate(reindented).digest == doc["digest"]["sha256"]
+    changed = json.loads(text)
+    changed["model"]["params"]["C"] = 1.0000000000000002
+    assert canonical(changed["model"]) != canonical(doc["model"])
+    one_int = json.loads(text)
+    one_int["model"]["params"]["C"] = 1  # 1 and 1.0 are different values in a milo file
+    assert canonical(one_int["model"]) != canonical(doc["model"])
+
+
+def test_integers_beyond_64_bits_have_a_canonical_form_too() -> None:
+    assert canonical({"a": [2**70, 0.5]}) == b'{"a":[1180591620717411303424,0.5]}'
+
+
+def test_a_changed_model_is_reported_as_tampered(text: str) -> None:
+    doc = json.loads(text)
+    doc["model"]["params"]["C"] = 2.0
+    with pytest.raises(IntegrityError) as e:
+        milo_codec.loads(json.dumps(doc))
+    assert str(e.value).startswith("The model was changed after it was written.\n")
+    assert f"$.digest.sha256: the file says {doc['digest']['sha256']}" in str(e.value)
+    report = milo_codec.validate(json.dumps(doc))
+    assert [p.path for p in report.problems] == ["$.digest.sha256"]
+
+
+def test_a_file_that_is_invalid_anyway_reports_what_is_wrong(text: str) -> None:
+    doc = json.loads(text)
+    doc["model"]["params"]["C"] = -1.0
+    with pytest.raises(milo_codec.SchemaError, match=r"\$\.model\.params\.C"):
+        milo_codec.loads(json.dumps(doc))
+
+
+def test_a_pinned_digest_accepts_only_that_model(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    path.write_text(text)
+    pin = milo_codec.validate(path).digest
+    assert pin is not None
+    assert type(milo_codec.load(path, expected_digest=pin)) is LogisticRegression
+    assert type(milo_codec.load(path, expected_digest=pin.upper())) is LogisticRegression
+    # Another model with its own (correct) digest is still not the pinned one.
+    other = tmp_path / "other.json"
+    milo_codec.dump(LogisticRegression(C=0.5).fit(X, Y), other)
+    with pytest.raises(IntegrityError) as e:
+        milo_codec.load(other, expected_digest=pin)
+    assert str(e.value).startswith("This is not the model you pinned.\n  $.model: its SHA-256 is")
+    # Removing the digest does not get around a pin.
+    doc = json.loads(text)
+    del doc["digest"]
+    doc["model"]["params"]["C"] = 3.0
+    with pytest.raises(IntegrityError):
+        milo_codec.loads(json.dumps(doc), expected_digest=pin)
+
+
+def test_a_file_without_a_digest_still_loads_and_reports_one(text: str) -> None:
+    doc = json.loads(text)
+    digest = doc.pop("digest")["sha256"]
+    assert milo_codec.validate(json.dumps(doc)).digest == digest
+    assert type(milo_codec.loads(json.dumps(doc))) is LogisticRegression
+
+
+@pytest.mark.parametrize("bad", ["abc", "g" * 64, 42])
+def test_a_malformed_pin_is_a_usage_error(text: str, bad: object) -> None:
+    with pytest.raises(ValueError, match="expected_digest must be a SHA-256"):
+        milo_codec.loads(text, expected_digest=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [{"sha256": "ABC"}, {"sha1": "0" * 40}, "0" * 64])
+def test_a_malformed_digest_member_is_a_schema_error(text: str, bad: object) -> None:
+    doc = json.loads(text)
+    doc["digest"] = bad
+    with pytest.raises(milo_codec.SchemaError, match=r"\$\.digest"):
+        milo_codec.loads(json.dumps(doc))
