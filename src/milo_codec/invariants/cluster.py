@@ -1,0 +1,289 @@
+"""Invariants of the sklearn.cluster family, listed in schemas by x-milo-invariants.
+
+What each clusterer trusts when it is queried after loading:
+
+* k-means (KMeans, MiniBatchKMeans, BisectingKMeans): predict/transform/score and
+  MiniBatchKMeans.partial_fit hand ``cluster_centers_`` (and ``_counts``, indexed by cluster)
+  to Cython kernels compiled without bounds checks, with the query's own dtype: the centers
+  are a non-empty C-contiguous block, ``_counts`` has one entry per center and the same dtype,
+  labels name a center.
+* HDBSCAN.dbscan_clustering walks ``_single_linkage_tree_`` in Cython (a union-find sized
+  2 * len(tree) + 1, indexed by left_node/right_node without bounds checks): every row i
+  merges two earlier nodes, i.e. indices in [0, n_samples + i).
+* The others are read by numpy only; their index arrays (exemplars, core samples, merge
+  trees, orderings, predecessors) are checked to lie in range so that every fitted fact
+  agrees with the number of samples it describes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from milo_codec.errors import Problem
+from milo_codec.invariants.base import Check
+
+
+class _Report:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def __call__(self, field: str, message: str) -> None:
+        self.problems.append(Problem(f"{self.path}.state.{field}", message))
+
+
+def _int_array(v: Any) -> bool:
+    return isinstance(v, np.ndarray) and v.dtype.kind in "iu"
+
+
+def _in_range(report: _Report, field: str, a: Any, lo: int, hi: int, what: str) -> bool:
+    """Every entry of a (an integer array) lies in [lo, hi)."""
+    if not _int_array(a) or a.size == 0:
+        return True
+    amin, amax = int(a.min()), int(a.max())
+    if amin < lo or amax >= hi:
+        report(field, f"{what} must lie in [{lo}, {hi}); found {amin}..{amax}")
+        return False
+    return True
+
+
+def _int(v: Any) -> int | None:
+    return int(v) if type(v) is int or isinstance(v, np.integer) else None
+
+
+# ---------------------------------------------------------------------------
+# k-means
+
+
+def kmeans_centers(params: dict, state: dict, path: str) -> list[Problem]:
+    """Centers: non-empty, C-contiguous, one per cluster; labels and counts agree with them."""
+    report = _Report(path)
+    centers = state.get("cluster_centers_")
+    if not isinstance(centers, np.ndarray) or centers.ndim != 2:
+        return []
+    k = centers.shape[0]
+    if k < 1:
+        report("cluster_centers_", "must hold at least one center")
+        return report.problems
+    if not centers.flags.c_contiguous:
+        report("cluster_centers_", "must be C-contiguous (the k-means kernels read it row by row)")
+    n_clusters = _int(params.get("n_clusters"))
+    if n_clusters is not None and n_clusters != k:
+        report("cluster_centers_", f"has {k} centers but n_clusters is {n_clusters}")
+    out = _int(state.get("_n_features_out"))
+    if out is not None and out != k:
+        report("_n_features_out", f"is {out} but there are {k} centers")
+    _in_range(report, "labels_", state.get("labels_"), 0, k, "labels (cluster indices)")
+    counts = state.get("_counts")
+    if isinstance(counts, np.ndarray) and counts.dtype != centers.dtype:
+        report("_counts", f"must have the centers' dtype {centers.dtype}, not {counts.dtype}")
+    tol = state.get("_tol")
+    if isinstance(tol, np.floating) and tol.dtype != centers.dtype:
+        report("_tol", f"must have the centers' dtype {centers.dtype}, not {tol.dtype}")
+    return report.problems
+
+
+# ---------------------------------------------------------------------------
+# exemplar and density based
+
+
+def affinity_propagation_exemplars(params: dict, state: dict, path: str) -> list[Problem]:
+    """Exemplars are distinct training samples; labels name an exemplar (or -1)."""
+    report = _Report(path)
+    labels, idx = state.get("labels_"), state.get("cluster_centers_indices_")
+    if not isinstance(labels, np.ndarray):
+        return []
+    n = labels.shape[0]
+    n_centers = len(idx) if isinstance(idx, np.ndarray | list) else 0
+    if _in_range(report, "cluster_centers_indices_", idx, 0, n, "exemplar indices"):
+        if isinstance(idx, np.ndarray) and np.unique(idx).shape[0] != n_centers:
+            report("cluster_centers_indices_", "exemplar indices must be distinct")
+    _in_range(report, "labels_", labels, -1, max(n_centers, 0), "labels (-1 or an exemplar)")
+    if n_centers == 0 and labels.size and (labels != -1).any():
+        report("labels_", "must all be -1 when there is no exemplar")
+    precomputed = params.get("affinity") == "precomputed"
+    if precomputed and "cluster_centers_" in state:
+        report("cluster_centers_", 'is not kept with affinity="precomputed"')
+    if not precomputed and "cluster_centers_" not in state:
+        report("cluster_centers_", "is missing: a fitted model keeps its exemplars' features")
+    return report.problems
+
+
+def dbscan_core_samples(params: dict, state: dict, path: str) -> list[Problem]:
+    """Core samples are increasing indices of training samples; labels are -1 or clusters."""
+    report = _Report(path)
+    labels, core = state.get("labels_"), state.get("core_sample_indices_")
+    if not (isinstance(labels, np.ndarray) and _int_array(core)):
+        return []
+    if _in_range(report, "core_sample_indices_", core, 0, labels.shape[0], "core sample indices"):
+        if core.size > 1 and not (np.diff(core) > 0).all():
+            report("core_sample_indices_", "must be strictly increasing")
+    if labels.size and int(labels.min()) < -1:
+        report("labels_", f"must be -1 (noise) or a cluster index; found {int(labels.min())}")
+    return report.problems
+
+
+_HIERARCHY = (("left_node", "intp"), ("right_node", "intp"), ("value", "float64"))
+
+
+def hdbscan_single_linkage_tree(params: dict, state: dict, path: str) -> list[Problem]:
+    """The single-linkage tree has n_samples - 1 rows, each merging two earlier nodes."""
+    report = _Report(path)
+    tree, labels = state.get("_single_linkage_tree_"), state.get("labels_")
+    if not (isinstance(tree, np.ndarray) and isinstance(labels, np.ndarray)):
+        return []
+    expected = np.dtype(
+        [(name, np.dtype(dt)) for name, dt in _HIERARCHY] + [("cluster_size", np.intp)]
+    )
+    if tree.dtype != expected or tree.ndim != 1:
+        report(
+            "_single_linkage_tree_",
+            "must be a 1-d record array of (left_node, right_node, value, cluster_size) "
+            "with intp, intp, float64, intp fields",
+        )
+        return report.problems
+    n = labels.shape[0]
+    if tree.shape[0] != n - 1:
+        report("_single_linkage_tree_", f"has {tree.shape[0]} rows but {n} samples need {n - 1}")
+        return report.problems
+    limit = n + np.arange(tree.shape[0])  # row i creates node n + i from nodes before it
+    for field in ("left_node", "right_node"):
+        nodes = tree[field]
+        if ((nodes < 0) | (nodes >= limit)).any():
+            i = int(np.argmax((nodes < 0) | (nodes >= limit)))
+            report(
+                "_single_linkage_tree_",
+                f"row {i}: {field} {int(nodes[i])} must name an earlier node in [0, {n + i})",
+            )
+    if np.isnan(tree["value"]).any():
+        report("_single_linkage_tree_", "merge distances must not be NaN")
+    if labels.size and int(labels.min()) < -3:
+        report("labels_", "must be a cluster index or an outlier code (-1, -2, -3)")
+    probabilities = state.get("probabilities_")
+    if isinstance(probabilities, np.ndarray) and probabilities.shape != labels.shape:
+        report("probabilities_", "must hold one probability per sample")
+    store = params.get("store_centers")
+    for name, kinds in (("centroids_", ("centroid", "both")), ("medoids_", ("medoid", "both"))):
+        if (name in state) != (store in kinds):
+            report(name, f"is kept exactly when store_centers is one of {kinds}")
+    return report.problems
+
+
+def optics_ordering(params: dict, state: dict, path: str) -> list[Problem]:
+    """ordering_ is a permutation of the samples; predecessors and hierarchy name samples."""
+    report = _Report(path)
+    ordering = state.get("ordering_")
+    if not _int_array(ordering):
+        return []
+    n = ordering.shape[0]
+    if not np.array_equal(np.sort(ordering), np.arange(n)):
+        report("ordering_", f"must be a permutation of 0..{n - 1}")
+    _in_range(report, "predecessor_", state.get("predecessor_"), -1, n, "predecessors")
+    hierarchy = state.get("cluster_hierarchy_")
+    if _in_range(report, "cluster_hierarchy_", hierarchy, 0, n, "positions in ordering_"):
+        if _int_array(hierarchy) and hierarchy.ndim == 2 and (hierarchy[:, 0] > hierarchy[:, 1]).any():
+            report("cluster_hierarchy_", "each cluster must start no later than it ends")
+    labels = state.get("labels_")
+    if _int_array(labels) and labels.size and int(labels.min()) < -1:
+        report("labels_", "must be -1 (noise) or a cluster index")
+    return report.problems
+
+
+def mean_shift_labels(params: dict, state: dict, path: str) -> list[Problem]:
+    """Labels name a center (or -1 for orphans when cluster_all is false)."""
+    report = _Report(path)
+    centers = state.get("cluster_centers_")
+    if isinstance(centers, np.ndarray) and centers.ndim == 2:
+        lo = 0 if params.get("cluster_all") is True else -1
+        _in_range(report, "labels_", state.get("labels_"), lo, centers.shape[0], "labels")
+    return report.problems
+
+
+def spectral_labels(params: dict, state: dict, path: str) -> list[Problem]:
+    report = _Report(path)
+    k = _int(params.get("n_clusters"))
+    if k is not None:
+        _in_range(report, "labels_", state.get("labels_"), 0, k, "labels")
+    return report.problems
+
+
+def bicluster_labels(params: dict, state: dict, path: str) -> list[Problem]:
+    """Row and column masks are what the labels give, one per bicluster."""
+    report = _Report(path)
+    rows, cols = state.get("rows_"), state.get("columns_")
+    row_labels, col_labels = state.get("row_labels_"), state.get("column_labels_")
+    if not all(isinstance(a, np.ndarray) for a in (rows, cols, row_labels, col_labels)):
+        return []
+    n = params.get("n_clusters")
+    if isinstance(n, tuple) and len(n) == 2:
+        n_rows, n_cols = _int(n[0]), _int(n[1])
+    else:
+        n_rows = n_cols = _int(n)
+    if n_rows is None or n_cols is None:
+        return []
+    ok = _in_range(report, "row_labels_", row_labels, 0, n_rows, "row labels")
+    ok &= _in_range(report, "column_labels_", col_labels, 0, n_cols, "column labels")
+    if not ok or rows.ndim != 2 or cols.ndim != 2:
+        return report.problems
+    if "method" in params:  # SpectralBiclustering: every (row cluster, column cluster) pair
+        pairs = [(r, c) for r in range(n_rows) for c in range(n_cols)]
+    else:  # SpectralCoclustering: cluster c of rows with cluster c of columns
+        pairs = [(c, c) for c in range(n_rows)]
+    expected_rows = np.array([row_labels == r for r, _ in pairs]).reshape(len(pairs), -1)
+    expected_cols = np.array([col_labels == c for _, c in pairs]).reshape(len(pairs), -1)
+    if rows.shape != expected_rows.shape or not np.array_equal(rows, expected_rows):
+        report("rows_", "must be the row masks of row_labels_, one per bicluster")
+    if cols.shape != expected_cols.shape or not np.array_equal(cols, expected_cols):
+        report("columns_", "must be the column masks of column_labels_, one per bicluster")
+    return report.problems
+
+
+# ---------------------------------------------------------------------------
+# agglomerative
+
+
+def agglomerative_tree(params: dict, state: dict, path: str) -> list[Problem]:
+    """children_ row i merges two distinct earlier nodes (leaves or merges), each once."""
+    report = _Report(path)
+    children, n_leaves = state.get("children_"), _int(state.get("n_leaves_"))
+    if not _int_array(children) or children.ndim != 2 or n_leaves is None:
+        return []
+    n_merges = children.shape[0]
+    if n_merges > n_leaves - 1:
+        report("children_", f"has {n_merges} merges but {n_leaves} leaves allow {n_leaves - 1}")
+        return report.problems
+    if n_merges:
+        limit = (n_leaves + np.arange(n_merges))[:, None]
+        bad = (children < 0) | (children >= limit)
+        if bad.any():
+            i = int(np.argmax(bad.any(axis=1)))
+            report("children_", f"row {i} must merge nodes in [0, {n_leaves + i})")
+        elif np.unique(children).shape[0] != children.size:
+            report("children_", "a node can be merged only once")
+    k = _int(state.get("n_clusters_"))
+    if k is not None:
+        if k > n_leaves:
+            report("n_clusters_", f"is {k} but there are only {n_leaves} leaves")
+        _in_range(report, "labels_", state.get("labels_"), 0, k, "labels")
+        labels = state.get("labels_")
+        if isinstance(labels, np.ndarray) and labels.shape[0] != n_leaves:
+            report("labels_", f"has {labels.shape[0]} entries but n_leaves_ is {n_leaves}")
+        out = _int(state.get("_n_features_out"))
+        if out is not None and out != k:
+            report("_n_features_out", f"is {out} but n_clusters_ is {k}")
+    return report.problems
+
+
+CHECKS: dict[str, Check] = {
+    "kmeans_centers": kmeans_centers,
+    "affinity_propagation_exemplars": affinity_propagation_exemplars,
+    "dbscan_core_samples": dbscan_core_samples,
+    "hdbscan_single_linkage_tree": hdbscan_single_linkage_tree,
+    "optics_ordering": optics_ordering,
+    "mean_shift_labels": mean_shift_labels,
+    "spectral_labels": spectral_labels,
+    "bicluster_labels": bicluster_labels,
+    "agglomerative_tree": agglomerative_tree,
+}
