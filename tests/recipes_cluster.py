@@ -284,23 +284,33 @@ def _dbscan(cls: type) -> list[Recipe]:
 RECIPES["DBSCAN"] = _dbscan
 
 
+def _hdbscan_extra(X: Any) -> dict[str, Callable[[Any], Any]]:
+    return {
+        "dbscan_clustering(0.5)": lambda e: e.dbscan_clustering(0.5),
+        "dbscan_clustering(2.0, 3)": lambda e: e.dbscan_clustering(2.0, min_cluster_size=3),
+    }
+
+
 def _hdbscan(cls: type) -> list[Recipe]:
     from sklearn.metrics.pairwise import euclidean_distances
 
+    def r(rid: str, make: Callable[[], Any], X: Any) -> Recipe:
+        return _recipe(rid, make, X, extra=_hdbscan_extra)
+
     return [
-        _recipe("dense", lambda: cls(min_cluster_size=5), _BLOBS),
-        _recipe("store-centers-both", lambda: cls(min_cluster_size=5, store_centers="both"), _BLOBS),
-        _recipe(
+        r("dense", lambda: cls(min_cluster_size=5), _BLOBS),
+        r("store-centers-both", lambda: cls(min_cluster_size=5, store_centers="both"), _BLOBS),
+        r(
             "precomputed-leaf",
             lambda: cls(metric="precomputed", cluster_selection_method="leaf"),
             euclidean_distances(_BLOBS),
         ),
-        _recipe(
+        r(
             "manhattan-float32-centroid",
             lambda: cls(metric="manhattan", store_centers="centroid", min_samples=3),
             _BLOBS.astype(np.float32),
         ),
-        _recipe("sparse", lambda: cls(min_cluster_size=4), sp.csr_matrix(_BLOBS)),
+        r("sparse", lambda: cls(min_cluster_size=4), sp.csr_matrix(_BLOBS)),
     ]
 
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from milo_codec.errors import Problem
 from milo_codec.invariants.base import Check
+from milo_codec.objects.base import Pending
 
 
 class _Report:
@@ -276,6 +277,58 @@ def agglomerative_tree(params: dict, state: dict, path: str) -> list[Problem]:
     return report.problems
 
 
+
+
+
+def bisecting_kmeans_tree(params: dict, state: dict, path: str) -> list[Problem]:
+    """The tree's leaves are the clusters: labels 0..k-1 left to right, with their centers.
+
+    predict compares a query with two children's centers in the k-means Cython kernel (so
+    every center has the query's width and the centers' dtype) and returns a leaf's label.
+    """
+    from milo_codec.objects.cluster import bisecting_leaves
+
+    report = _Report(path)
+    tree, centers = state.get("_bisecting_tree"), state.get("cluster_centers_")
+    if not (type(tree) is Pending and isinstance(centers, np.ndarray) and centers.ndim == 2):
+        return []
+    root_center = tree.payload["nodes"][0]["center"]
+    if root_center.dtype != centers.dtype or root_center.shape != centers.shape[1:]:
+        report(
+            "_bisecting_tree",
+            f"centers must be {centers.dtype} of length {centers.shape[1]} like cluster_centers_",
+        )
+        return report.problems
+    algorithm = params.get("algorithm")
+    single = state.get("_kmeans_single")
+    name = getattr(single, "__name__", "")
+    if algorithm in ("lloyd", "elkan") and name != f"_kmeans_single_{algorithm}":
+        report("_kmeans_single", f"must be the {algorithm} routine (algorithm={algorithm!r})")
+    # Dense data is centered while fitting: the tree keeps centered centers, predict and
+    # cluster_centers_ add _X_mean back.
+    shift = state.get("_X_mean")
+    if isinstance(shift, np.ndarray) and shift.dtype != centers.dtype:
+        report("_X_mean", f"must have the centers' dtype {centers.dtype}, not {shift.dtype}")
+        return report.problems
+    leaves = bisecting_leaves(tree.payload)
+    if len(leaves) != centers.shape[0]:
+        report(
+            "_bisecting_tree",
+            f"has {len(leaves)} leaves but cluster_centers_ holds {centers.shape[0]} centers",
+        )
+        return report.problems
+    for i, leaf in enumerate(leaves):
+        if leaf["label"] != i:
+            report("_bisecting_tree", f"leaf {i} (left to right) must have label {i}")
+            break
+        center = leaf["center"] if shift is None else leaf["center"] + shift
+        if center.tobytes() != np.ascontiguousarray(centers[i]).tobytes():
+            plus = "" if shift is None else " + _X_mean"
+            report("_bisecting_tree", f"leaf {i}'s center{plus} must be cluster_centers_[{i}]")
+            break
+    return report.problems
+
+
 CHECKS: dict[str, Check] = {
     "kmeans_centers": kmeans_centers,
     "affinity_propagation_exemplars": affinity_propagation_exemplars,
@@ -286,4 +339,5 @@ CHECKS: dict[str, Check] = {
     "spectral_labels": spectral_labels,
     "bicluster_labels": bicluster_labels,
     "agglomerative_tree": agglomerative_tree,
+    "bisecting_kmeans_tree": bisecting_kmeans_tree,
 }
