@@ -152,12 +152,8 @@ def _affinity_propagation(cls: type) -> list[Recipe]:
     return [
         _recipe("dense", lambda: cls(random_state=0), _BLOBS, _BLOBS_Q),
         _recipe("float32", lambda: cls(random_state=0), _BLOBS.astype(np.float32), _BLOBS_Q),
-        _recipe(
-            "precomputed", lambda: cls(affinity="precomputed", random_state=0), S, S[:5]
-        ),
-        _recipe(
-            "not-converged", lambda: cls(max_iter=2, random_state=0, damping=0.9), _X60, _XQ
-        ),
+        _recipe("precomputed", lambda: cls(affinity="precomputed", random_state=0), S, S[:5]),
+        _recipe("not-converged", lambda: cls(max_iter=2, random_state=0, damping=0.9), _X60, _XQ),
     ]
 
 
@@ -216,7 +212,9 @@ def _feature_agglomeration(cls: type) -> list[Recipe]:
             ),
             X,
         ),
-        _recipe("float32-max", lambda: cls(n_clusters=2, pooling_func=np.max), X.astype(np.float32)),
+        _recipe(
+            "float32-max", lambda: cls(n_clusters=2, pooling_func=np.max), X.astype(np.float32)
+        ),
         _recipe(
             "pandas-output",
             lambda: cls(n_clusters=3).set_output(transform="pandas"),
@@ -408,7 +406,12 @@ def _bicluster(cls: type) -> list[Recipe]:
     arpack = {"n_components": 3} if cls.__name__ == "SpectralBiclustering" else {}
     out = [
         _recipe("dense", est(), X, extra=_bicluster_extra),
-        _recipe("sparse-arpack", est(svd_method="arpack", **arpack), sp.csr_matrix(X), extra=_bicluster_extra),
+        _recipe(
+            "sparse-arpack",
+            est(svd_method="arpack", **arpack),
+            sp.csr_matrix(X),
+            extra=_bicluster_extra,
+        ),
         _recipe("float32", est(), X.astype(np.float32), extra=_bicluster_extra),
     ]
     if cls.__name__ == "SpectralBiclustering":

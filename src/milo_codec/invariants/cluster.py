@@ -184,7 +184,11 @@ def optics_ordering(params: dict, state: dict, path: str) -> list[Problem]:
     _in_range(report, "predecessor_", state.get("predecessor_"), -1, n, "predecessors")
     hierarchy = state.get("cluster_hierarchy_")
     if _in_range(report, "cluster_hierarchy_", hierarchy, 0, n, "positions in ordering_"):
-        if _int_array(hierarchy) and hierarchy.ndim == 2 and (hierarchy[:, 0] > hierarchy[:, 1]).any():
+        if (
+            _int_array(hierarchy)
+            and hierarchy.ndim == 2
+            and (hierarchy[:, 0] > hierarchy[:, 1]).any()
+        ):
             report("cluster_hierarchy_", "each cluster must start no later than it ends")
     labels = state.get("labels_")
     if _int_array(labels) and labels.size and int(labels.min()) < -1:
@@ -277,9 +281,6 @@ def agglomerative_tree(params: dict, state: dict, path: str) -> list[Problem]:
     return report.problems
 
 
-
-
-
 def bisecting_kmeans_tree(params: dict, state: dict, path: str) -> list[Problem]:
     """The tree's leaves are the clusters: labels 0..k-1 left to right, with their centers.
 
@@ -329,6 +330,82 @@ def bisecting_kmeans_tree(params: dict, state: dict, path: str) -> list[Problem]
     return report.problems
 
 
+def birch_cf_tree(params: dict, state: dict, path: str) -> list[Problem]:
+    """dummy_leaf_ heads the list of root_'s leaves; subcluster_centers_ are their centroids.
+
+    predict and transform read only subcluster_centers_ (with _subcluster_norms, of the same
+    length and dtype, in the pairwise-distance kernels); partial_fit continues from the tree,
+    which must therefore be the tree those centers came from. The two fields share one graph:
+    the first of them in the state holds it in full, the second names the first.
+    """
+    from milo_codec.objects.cluster import check_cf_links, join_cf_graphs
+
+    report = _Report(path)
+    root, dummy = state.get("root_"), state.get("dummy_leaf_")
+    if not (type(root) is Pending and type(dummy) is Pending):
+        return []
+    names = [name for name in state if name in ("root_", "dummy_leaf_")]
+    first_name, second_name = names
+    first, second = state[first_name].payload, state[second_name].payload
+    if first["graph"] is None or first["earlier"] is not None:
+        report(first_name, "must hold the CF graph in full (it is the first field holding it)")
+        return report.problems
+    earlier = second["earlier"]
+    if getattr(earlier, "path", None) != f"{path}.state.{first_name}":
+        report(second_name, f"must name its graph's nodes in {path}.state.{first_name}")
+        return report.problems
+    joined = join_cf_graphs(first, second)
+    if isinstance(joined, str):
+        report(second_name, joined)
+        return report.problems
+    graph, second_entry = joined
+    root_i, head = (0, second_entry) if first_name == "root_" else (second_entry, 0)
+    problem = check_cf_links(graph, root=root_i)
+    if problem:
+        report(second_name, problem)
+        return report.problems
+    h = graph[head]
+    if not h["is_leaf"] or h["subclusters"] or h["prev_leaf"] is not None:
+        report("dummy_leaf_", "must be an empty leaf heading the leaf list (no prev_leaf)")
+        return report.problems
+    # the tree's leaves (through child links from the root) and the list's, in order
+    tree_leaves, stack = set(), [root_i]
+    while stack:
+        i = stack.pop()
+        if graph[i]["is_leaf"]:
+            tree_leaves.add(i)
+        stack.extend(sc["child_"] for sc in graph[i]["subclusters"] if sc["child_"] is not None)
+    listed, j = [], h["next_leaf"]
+    while j is not None and len(listed) <= len(graph):
+        listed.append(j)
+        j = graph[j]["next_leaf"]
+    if set(listed) != tree_leaves or len(listed) != len(tree_leaves):
+        report("dummy_leaf_", "the leaf list from it must hold exactly the leaves of root_'s tree")
+        return report.problems
+    n_features = _int(state.get("n_features_in_"))
+    if any(node["n_features"] != n_features for node in graph):
+        report(first_name, f"every node must have n_features = n_features_in_ ({n_features})")
+        return report.problems
+    centers = state.get("subcluster_centers_")
+    if not isinstance(centers, np.ndarray) or centers.ndim != 2:
+        return report.problems
+    rows = [graph[i]["init_centroids_"][: len(graph[i]["subclusters"])] for i in listed]
+    expected = np.concatenate(rows) if rows else np.empty((0, centers.shape[1]), centers.dtype)
+    if (
+        expected.dtype != centers.dtype
+        or expected.shape != centers.shape
+        or expected.tobytes() != np.ascontiguousarray(centers).tobytes()
+    ):
+        report("subcluster_centers_", "must be the centroids of the listed leaves, in list order")
+    norms = state.get("_subcluster_norms")
+    if isinstance(norms, np.ndarray) and norms.dtype != centers.dtype:
+        report("_subcluster_norms", f"must have the centers' dtype {centers.dtype}")
+    out = _int(state.get("_n_features_out"))
+    if out is not None and out != centers.shape[0]:
+        report("_n_features_out", f"is {out} but there are {centers.shape[0]} subclusters")
+    return report.problems
+
+
 CHECKS: dict[str, Check] = {
     "kmeans_centers": kmeans_centers,
     "affinity_propagation_exemplars": affinity_propagation_exemplars,
@@ -340,4 +417,5 @@ CHECKS: dict[str, Check] = {
     "bicluster_labels": bicluster_labels,
     "agglomerative_tree": agglomerative_tree,
     "bisecting_kmeans_tree": bisecting_kmeans_tree,
+    "birch_cf_tree": birch_cf_tree,
 }
