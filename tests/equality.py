@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-
 # Objects compared through their __dict__ whose comparison is under way (id(a) → id(b)):
 # linked structures (Birch's leaf list) refer back to them, and meeting one again must meet
 # its counterpart again rather than recurse forever.

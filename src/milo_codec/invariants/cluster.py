@@ -17,7 +17,7 @@ What each clusterer trusts when it is queried after loading:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -35,7 +35,7 @@ class _Report:
         self.problems.append(Problem(f"{self.path}.state.{field}", message))
 
 
-def _int_array(v: Any) -> bool:
+def _int_array(v: Any) -> TypeGuard[np.ndarray]:
     return isinstance(v, np.ndarray) and v.dtype.kind in "iu"
 
 
@@ -98,9 +98,9 @@ def affinity_propagation_exemplars(params: dict, state: dict, path: str) -> list
         return []
     n = labels.shape[0]
     n_centers = len(idx) if isinstance(idx, np.ndarray | list) else 0
-    if _in_range(report, "cluster_centers_indices_", idx, 0, n, "exemplar indices"):
-        if isinstance(idx, np.ndarray) and np.unique(idx).shape[0] != n_centers:
-            report("cluster_centers_indices_", "exemplar indices must be distinct")
+    in_range = _in_range(report, "cluster_centers_indices_", idx, 0, n, "exemplar indices")
+    if in_range and isinstance(idx, np.ndarray) and np.unique(idx).shape[0] != n_centers:
+        report("cluster_centers_indices_", "exemplar indices must be distinct")
     _in_range(report, "labels_", labels, -1, max(n_centers, 0), "labels (-1 or an exemplar)")
     if n_centers == 0 and labels.size and (labels != -1).any():
         report("labels_", "must all be -1 when there is no exemplar")
@@ -118,9 +118,9 @@ def dbscan_core_samples(params: dict, state: dict, path: str) -> list[Problem]:
     labels, core = state.get("labels_"), state.get("core_sample_indices_")
     if not (isinstance(labels, np.ndarray) and _int_array(core)):
         return []
-    if _in_range(report, "core_sample_indices_", core, 0, labels.shape[0], "core sample indices"):
-        if core.size > 1 and not (np.diff(core) > 0).all():
-            report("core_sample_indices_", "must be strictly increasing")
+    in_range = _in_range(report, "core_sample_indices_", core, 0, labels.shape[0], "core indices")
+    if in_range and core.size > 1 and not (np.diff(core) > 0).all():
+        report("core_sample_indices_", "must be strictly increasing")
     if labels.size and int(labels.min()) < -1:
         report("labels_", f"must be -1 (noise) or a cluster index; found {int(labels.min())}")
     return report.problems
@@ -183,13 +183,14 @@ def optics_ordering(params: dict, state: dict, path: str) -> list[Problem]:
         report("ordering_", f"must be a permutation of 0..{n - 1}")
     _in_range(report, "predecessor_", state.get("predecessor_"), -1, n, "predecessors")
     hierarchy = state.get("cluster_hierarchy_")
-    if _in_range(report, "cluster_hierarchy_", hierarchy, 0, n, "positions in ordering_"):
-        if (
-            _int_array(hierarchy)
-            and hierarchy.ndim == 2
-            and (hierarchy[:, 0] > hierarchy[:, 1]).any()
-        ):
-            report("cluster_hierarchy_", "each cluster must start no later than it ends")
+    in_range = _in_range(report, "cluster_hierarchy_", hierarchy, 0, n, "positions in ordering_")
+    if (
+        in_range
+        and _int_array(hierarchy)
+        and hierarchy.ndim == 2
+        and (hierarchy[:, 0] > hierarchy[:, 1]).any()
+    ):
+        report("cluster_hierarchy_", "each cluster must start no later than it ends")
     labels = state.get("labels_")
     if _int_array(labels) and labels.size and int(labels.min()) < -1:
         report("labels_", "must be -1 (noise) or a cluster index")
@@ -219,7 +220,12 @@ def bicluster_labels(params: dict, state: dict, path: str) -> list[Problem]:
     report = _Report(path)
     rows, cols = state.get("rows_"), state.get("columns_")
     row_labels, col_labels = state.get("row_labels_"), state.get("column_labels_")
-    if not all(isinstance(a, np.ndarray) for a in (rows, cols, row_labels, col_labels)):
+    if not (
+        isinstance(rows, np.ndarray)
+        and isinstance(cols, np.ndarray)
+        and _int_array(row_labels)
+        and _int_array(col_labels)
+    ):
         return []
     n = params.get("n_clusters")
     if isinstance(n, tuple) and len(n) == 2:
@@ -375,7 +381,8 @@ def birch_cf_tree(params: dict, state: dict, path: str) -> list[Problem]:
         if graph[i]["is_leaf"]:
             tree_leaves.add(i)
         stack.extend(sc["child_"] for sc in graph[i]["subclusters"] if sc["child_"] is not None)
-    listed, j = [], h["next_leaf"]
+    listed: list[int] = []
+    j = h["next_leaf"]
     while j is not None and len(listed) <= len(graph):
         listed.append(j)
         j = graph[j]["next_leaf"]

@@ -45,7 +45,7 @@ def _fail(message: str, **context: Any) -> PydanticCustomError:
     return PydanticCustomError("milo", message, context or None)
 
 
-def _bisecting_tree_class() -> type:
+def _bisecting_tree_class() -> Any:
     from sklearn.cluster._bisect_k_means import _BisectingTree
 
     return _BisectingTree
@@ -285,7 +285,7 @@ _SUM = k.OneOf(
 _NODE_REF = k.OneOf((k.Null(), k.Int(bounds=k.Bounds(ge=0, le=2**62))))
 
 
-def _birch_classes() -> tuple[type, type]:
+def _birch_classes() -> tuple[Any, Any]:
     from sklearn.cluster._birch import _CFNode, _CFSubcluster
 
     return _CFNode, _CFSubcluster
@@ -707,7 +707,7 @@ def _build_cf_node(p: dict) -> Any:
     return built[0]
 
 
-def _fill_node(obj: Any, spec: dict, built: list[Any], subcluster_cls: type) -> None:
+def _fill_node(obj: Any, spec: dict, built: list[Any], subcluster_cls: Any) -> None:
     subclusters = []
     for s in spec["subclusters"]:
         sc = subcluster_cls.__new__(subcluster_cls)
