@@ -281,6 +281,9 @@ def agglomerative_tree(params: dict, state: dict, path: str) -> list[Problem]:
         labels = state.get("labels_")
         if isinstance(labels, np.ndarray) and labels.shape[0] != n_leaves:
             report("labels_", f"has {labels.shape[0]} entries but n_leaves_ is {n_leaves}")
+        elif _int_array(labels) and np.unique(labels).shape[0] != k:
+            # the cut gives every cluster a member; transform pools one column per label
+            report("labels_", f"must use each of the {k} clusters")
         out = _int(state.get("_n_features_out"))
         if out is not None and out != k:
             report("_n_features_out", f"is {out} but n_clusters_ is {k}")
