@@ -9,6 +9,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+# Objects compared through their __dict__ whose comparison is under way (id(a) → id(b)):
+# linked structures (Birch's leaf list) refer back to them, and meeting one again must meet
+# its counterpart again rather than recurse forever.
+_IN_PROGRESS: dict[int, int] = {}
+
 
 def assert_identical(a: Any, b: Any, path: str = "$", layout: bool = True) -> None:
     """``layout=False`` compares array values and dtypes but not memory layout (for outputs)."""
@@ -52,7 +57,14 @@ def assert_identical(a: Any, b: Any, path: str = "$", layout: bool = True) -> No
         if hasattr(a, "__func__"):  # bound method: same function, same owner state
             assert a.__func__ is b.__func__, f"{path}: different functions"
             return
-        assert_identical(vars(a), vars(b), f"{path}.__dict__", layout)
+        if id(a) in _IN_PROGRESS:
+            assert _IN_PROGRESS[id(a)] == id(b), f"{path}: links back to a different object"
+            return
+        _IN_PROGRESS[id(a)] = id(b)
+        try:
+            assert_identical(vars(a), vars(b), f"{path}.__dict__", layout)
+        finally:
+            del _IN_PROGRESS[id(a)]
     elif hasattr(a, "__reduce__") and type(a).__module__.startswith("sklearn."):
         ra, rb = a.__reduce__(), b.__reduce__()
         assert_identical(ra[0], rb[0], f"{path}.__reduce__[0]")

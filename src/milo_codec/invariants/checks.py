@@ -6,6 +6,7 @@ import numpy as np
 
 from milo_codec.errors import Problem
 from milo_codec.invariants import (
+    cluster,
     composite,
     ensemble,
     hist_gradient_boosting,
@@ -63,6 +64,7 @@ CHECKS: dict[str, Check] = {
     **neighbors.CHECKS,
     **neural_network.CHECKS,
     **composite.CHECKS,
+    **cluster.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.

@@ -6,6 +6,7 @@ Each family module lists its kinds in ``KINDS``; this table is the only way one 
 from __future__ import annotations
 
 from milo_codec.objects import (
+    cluster,
     compose,
     hist_gradient_boosting,
     neighbors,
@@ -15,7 +16,7 @@ from milo_codec.objects import (
 )
 from milo_codec.objects.base import ObjectKind
 
-_FAMILIES = (random, tree, hist_gradient_boosting, neighbors, neural_network, compose)
+_FAMILIES = (random, tree, hist_gradient_boosting, neighbors, neural_network, compose, cluster)
 OBJECT_KINDS: dict[str, ObjectKind] = {
     kind.tag: kind for family in _FAMILIES for kind in family.KINDS
 }

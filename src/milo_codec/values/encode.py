@@ -44,6 +44,14 @@ class ValueEncoder:
             self._seen[id(v)] = (path, v)  # keep v alive so its id is not reused
         return None
 
+    def written(self) -> list[tuple[str, Any]]:
+        """Every value written so far at an addressable place, with its path, in order.
+
+        An object kind's writer may refer to one of them with ``{"alias": path}``, e.g. a node
+        of a linked structure whose graph an earlier field already holds.
+        """
+        return list(self._seen.values())
+
     def opaque(self, encode: Callable[[], Any]) -> Any:
         """Encode something whose inner paths are not addressable (no alias targets inside)."""
         self._opaque += 1

@@ -38,6 +38,11 @@ FUNCTIONS: dict[str, Any] = {
         "square",
         "tanh",
         "arctanh",
+        # pooling functions (FeatureAgglomeration.pooling_func: called as f(X, axis=1))
+        "mean",
+        "median",
+        "max",
+        "min",
     )
 }
 
@@ -97,8 +102,27 @@ def _partials() -> dict[str, tuple[Any, tuple, dict]]:
     }
 
 
+# scikit-learn's own module-level functions that a fitted model keeps (chosen by a parameter,
+# never by user code): BisectingKMeans holds the k-means routine of its ``algorithm``.
+_SKLEARN_FUNCTIONS = (
+    "sklearn.cluster._kmeans._kmeans_single_lloyd",
+    "sklearn.cluster._kmeans._kmeans_single_elkan",
+)
+
+
+def _sklearn_functions() -> dict[str, Any]:
+    import importlib
+
+    return {
+        name: getattr(importlib.import_module(name.rsplit(".", 1)[0]), name.rsplit(".", 1)[1])
+        for name in _SKLEARN_FUNCTIONS
+    }
+
+
 def function_name(value: Any) -> str | None:
     name = _identity_lookup(FUNCTIONS, value)
+    if name is None and getattr(value, "__module__", "").startswith("sklearn."):
+        name = _identity_lookup(_sklearn_functions(), value)
     if name is None and type(value) is functools.partial:
         for candidate, (func, args, keywords) in _partials().items():
             if value.func is func and value.args == args and value.keywords == keywords:
@@ -110,6 +134,8 @@ def function(name: str) -> Any:
     """The function a file names (the name was checked against the field's enum)."""
     if name in FUNCTIONS:
         return FUNCTIONS[name]
+    if name in _SKLEARN_FUNCTIONS:
+        return _sklearn_functions()[name]
     func, args, keywords = _partials()[name]
     return functools.partial(func, *args, **keywords)
 
