@@ -195,3 +195,212 @@ def _generic_univariate(cls: type) -> list[Recipe]:
 
 
 RECIPES["GenericUnivariateSelect"] = _generic_univariate
+
+
+# ---------------------------------------------------------------------------
+# Model-based selectors: they hold fitted estimators (already supported classes).
+
+
+def _threshold(est: Any) -> Any:
+    return est.threshold_
+
+
+def _select_from_model(cls: type) -> list[Recipe]:
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, SGDClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _X(), _labels()
+    yr = _target(X)
+    extra = {"threshold_": _threshold}
+
+    def prefit() -> tuple[Any, Any, Any]:
+        fitted = _quiet_fit(LogisticRegression(max_iter=200), X, y)
+        return cls(fitted, prefit=True, threshold=0.5, norm_order=np.inf), X, y
+
+    def pipeline() -> tuple[Any, Any, Any]:
+        model = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())])
+        return cls(model, importance_getter="named_steps.clf.coef_"), X, y
+
+    def partial_fit() -> Fitted:
+        est = cls(SGDClassifier(random_state=0), threshold="median", max_features=3)
+        for start in (0, 30):
+            est.partial_fit(X[start : start + 30], y[start : start + 30], classes=[0, 1, 2])
+        return Fitted("partial-fit", est, X, y, extra={**SUPPORT_QUERIES, **extra})
+
+    return [
+        # first: test_continuation continues a class's first recipe with partial_fit
+        Recipe("partial-fit", partial_fit),
+        # 2-d coef_: the importances are column norms of order norm_order
+        _recipe(
+            "logistic-norm-order-2",
+            lambda: (cls(LogisticRegression(max_iter=200), norm_order=2), X, y),
+            extra,
+        ),
+        _recipe(
+            "forest-median-pandas-output",
+            lambda: (
+                cls(
+                    RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0),
+                    threshold="median",
+                ),
+                _frame(X),
+                np.array(["ham", "spam", "eggs"])[y],
+            ),
+            extra,
+            pandas_output=True,
+        ),
+        _recipe(
+            "scaled-mean-max-features",
+            lambda: (cls(LinearRegression(), threshold="1.25*mean", max_features=2), X, yr),
+            extra,
+        ),
+        _recipe("prefit-inf-norm", prefit, extra),
+        _recipe("importance-getter-path", pipeline, extra),
+        _recipe(
+            "ridge-sparse-float-threshold",
+            lambda: (cls(Ridge(), threshold=0.3), sp.csr_matrix(X * (np.abs(X) > 0.5)), yr),
+            extra,
+        ),
+    ]
+
+
+RECIPES["SelectFromModel"] = _select_from_model
+
+
+def _rfe(cls: type) -> list[Recipe]:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVR
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = _X(), _labels()
+    yr = _target(X)
+
+    def pipeline() -> tuple[Any, Any, Any]:
+        model = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())])
+        return cls(model, n_features_to_select=3, importance_getter="named_steps.clf.coef_"), X, y
+
+    return [
+        _recipe("logistic", lambda: (cls(LogisticRegression(), n_features_to_select=2), X, y)),
+        _recipe(
+            "svr-fractions",
+            lambda: (cls(SVR(kernel="linear"), n_features_to_select=0.5, step=0.3), X, yr),
+        ),
+        _recipe(
+            "tree-str-labels-pandas-output",
+            lambda: (
+                cls(DecisionTreeClassifier(max_depth=3, random_state=0), step=2),
+                _frame(X),
+                np.array(["ham", "spam", "eggs"])[y],
+            ),
+            pandas_output=True,
+        ),
+        _recipe("importance-getter-path", pipeline),
+        _recipe(
+            "sparse",
+            lambda: (
+                cls(LogisticRegression(), n_features_to_select=4),
+                sp.csr_matrix(X * (np.abs(X) > 0.5)),
+                y,
+            ),
+        ),
+    ]
+
+
+def _rfecv(cls: type) -> list[Recipe]:
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = _X(), _labels()
+    yr = _target(X)
+    return [
+        _recipe("logistic-cv3", lambda: (cls(LogisticRegression(), cv=3), X, y)),
+        _recipe(
+            "ridge-scoring-min-features",
+            lambda: (
+                cls(Ridge(), cv=4, scoring="neg_mean_squared_error", min_features_to_select=2),
+                X,
+                yr,
+            ),
+        ),
+        _recipe(
+            "tree-step-pandas-output",
+            lambda: (
+                cls(
+                    DecisionTreeClassifier(max_depth=3, random_state=0), step=2, scoring="accuracy"
+                ),
+                _frame(X),
+                y,
+            ),
+            pandas_output=True,
+        ),
+    ]
+
+
+RECIPES["RFE"] = _rfe
+RECIPES["RFECV"] = _rfecv
+
+
+def _sequential(cls: type) -> list[Recipe]:
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = _X(), _labels()
+    yr = _target(X)
+    return [
+        _recipe(
+            "forward-int",
+            lambda: (
+                cls(
+                    DecisionTreeClassifier(max_depth=2, random_state=0),
+                    n_features_to_select=2,
+                    cv=3,
+                ),
+                X,
+                y,
+            ),
+        ),
+        _recipe(
+            "backward-fraction-scoring",
+            lambda: (
+                cls(
+                    LinearRegression(),
+                    direction="backward",
+                    n_features_to_select=0.5,
+                    scoring="r2",
+                    cv=3,
+                ),
+                X,
+                yr,
+            ),
+        ),
+        _recipe(
+            "auto-tol-pandas-output",
+            lambda: (
+                cls(LogisticRegression(), n_features_to_select="auto", tol=0.01, cv=3),
+                _frame(X),
+                y,
+            ),
+            pandas_output=True,
+        ),
+        _recipe(
+            "auto-backward-negative-tol",
+            lambda: (
+                cls(
+                    LinearRegression(),
+                    n_features_to_select="auto",
+                    direction="backward",
+                    tol=-0.5,
+                    cv=3,
+                ),
+                X,
+                yr,
+            ),
+        ),
+    ]
+
+
+RECIPES["SequentialFeatureSelector"] = _sequential
