@@ -18,11 +18,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from equality import assert_identical
 from recipes_feature_selection import RECIPES
 from sklearn import feature_selection as fs
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import accuracy_score, make_scorer
 from sklearn.model_selection import KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 import milo_codec
 from milo_codec import InvariantError, SchemaError, UnsupportedModelError
@@ -414,3 +417,25 @@ def test_crafted_files_are_refused_with_the_path(
     assert _problems(doc) == [expected]
     with pytest.raises(InvariantError):
         milo_codec.loads(json.dumps(doc))
+
+
+# ---------------------------------------------------------------------------
+# Selectors as pipeline steps
+
+
+def test_selectors_inside_a_pipeline_read_back_identical() -> None:
+    Xc = X.copy()
+    Xc[:, 0] += 2 * y
+    for selector in (
+        fs.SelectKBest(k=2),
+        fs.VarianceThreshold(0.5),
+        fs.RFE(LogisticRegression(), n_features_to_select=2),
+        fs.SelectFromModel(Ridge()),
+    ):
+        model = make_pipeline(StandardScaler(), selector, LogisticRegression()).fit(Xc, y)
+        loaded = milo_codec.loads(milo_codec.dumps(model))
+        for method in ("predict", "predict_proba", "decision_function"):
+            assert_identical(getattr(model, method)(Xc), getattr(loaded, method)(Xc), method)
+        assert_identical(
+            model[1].get_support(), loaded[1].get_support(), f"{type(selector).__name__} support"
+        )
