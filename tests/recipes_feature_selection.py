@@ -386,6 +386,11 @@ def _sequential(cls: type) -> list[Recipe]:
             ),
             pandas_output=True,
         ),
+        # "auto" without tol on an odd number of features: backward keeps the larger half
+        _recipe(
+            "auto-backward-odd",
+            lambda: (cls(LinearRegression(), direction="backward", cv=3), X[:, :5], yr),
+        ),
         _recipe(
             "auto-backward-negative-tol",
             lambda: (

@@ -205,7 +205,9 @@ def sequential_support(params: dict, state: dict, path: str) -> list[Problem]:
         return []
     expected: int | None = None
     if wanted == "auto":
-        expected = n // 2 if tol is None else None
+        # "auto" without tol runs n // 2 steps: backward, they remove that many features
+        if tol is None:
+            expected = n // 2 if params.get("direction") == "forward" else n - n // 2
     elif _int(wanted) is not None:
         expected = _int(wanted)
     elif isinstance(wanted, numbers.Real) and not isinstance(wanted, bool):
