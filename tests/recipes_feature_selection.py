@@ -115,21 +115,20 @@ RECIPES["VarianceThreshold"] = _variance_threshold
 # Univariate selectors
 
 
-def _univariate(cls: type, option: str, values: tuple[Any, Any, Any]) -> list[Recipe]:
-    """``option`` is the class's own parameter (k, percentile, alpha); ``values`` gives three
-    of its settings, used with the F-test, chi2 and mutual information respectively."""
+def _univariate(cls: type, option: str, values: tuple[Any, Any, Any, Any]) -> list[Recipe]:
+    """``option`` is the class's own parameter (k, percentile, alpha); ``values`` gives four
+    of its settings: for the F-tests, chi2, mutual information, and an extreme one (keep all)."""
     from sklearn.feature_selection import (
         chi2,
         f_classif,
         f_regression,
         mutual_info_classif,
-        mutual_info_regression,
         r_regression,
     )
 
     X, Xp, y = _X(), _X(positive=True), _labels()
     yr = _target(X)
-    a, b, c = values
+    a, b, c, d = values
 
     def make(score_func: Any, value: Any) -> Any:
         return cls(score_func, **{option: value})
@@ -141,33 +140,25 @@ def _univariate(cls: type, option: str, values: tuple[Any, Any, Any]) -> list[Re
         _recipe("f_regression-float32", lambda: (make(f_regression, a), X.astype(np.float32), yr)),
         # no p-values: pvalues_ is None
         _recipe("mutual_info-dataframe", lambda: (make(mutual_info_classif, c), _frame(X), y)),
+        # no p-values either; the constant column's correlation is infinite
         _recipe(
-            "mutual_info_regression-pandas-output",
-            lambda: (make(mutual_info_regression, c), _frame(X), yr),
+            "r_regression-pandas-output",
+            lambda: (make(r_regression, d), _frame(X), yr),
             pandas_output=True,
         ),
-        _recipe("r_regression", lambda: (make(r_regression, b), X, yr)),
     ]
 
 
 def _select_k_best(cls: type) -> list[Recipe]:
-    X = _X()
-    return [
-        *_univariate(cls, "k", (3, 2, 4)),
-        _recipe("k-all", lambda: (cls(k="all"), X, _labels())),
-        _recipe("k-zero", lambda: (cls(k=0), X, _labels())),
-    ]
+    return _univariate(cls, "k", (3, 2, 0, "all"))
 
 
 def _select_percentile(cls: type) -> list[Recipe]:
-    return [
-        *_univariate(cls, "percentile", (50, 34.0, 20)),
-        _recipe("percentile-100", lambda: (cls(percentile=100), _X(), _labels())),
-    ]
+    return _univariate(cls, "percentile", (50, 34.0, 20, 100))
 
 
 def _select_alpha(cls: type) -> list[Recipe]:
-    return _univariate(cls, "alpha", (0.05, 0.5, 1e-3))
+    return _univariate(cls, "alpha", (0.05, 0.5, 1e-3, 1.0))
 
 
 RECIPES["SelectKBest"] = _select_k_best
@@ -178,19 +169,21 @@ RECIPES["SelectFwe"] = _select_alpha
 
 
 def _generic_univariate(cls: type) -> list[Recipe]:
-    from sklearn.feature_selection import chi2, f_classif, mutual_info_classif
+    from sklearn.feature_selection import chi2, f_classif, mutual_info_regression
 
     X, Xp, y = _X(), _X(positive=True), _labels()
     return [
         _recipe("percentile", lambda: (cls(f_classif, mode="percentile", param=40), X, y)),
         _recipe("k_best", lambda: (cls(chi2, mode="k_best", param=2), sp.csr_matrix(Xp), y)),
-        _recipe("k_best-all", lambda: (cls(mode="k_best", param="all"), _frame(X), y)),
         _recipe("fpr", lambda: (cls(mode="fpr", param=0.05), X.astype(np.float32), y)),
-        _recipe("fdr", lambda: (cls(mode="fdr", param=0.1), X, y)),
+        _recipe("fdr", lambda: (cls(mode="fdr", param=0.1), _frame(X), y)),
         _recipe("fwe", lambda: (cls(chi2, mode="fwe", param=0.5), Xp, y)),
         # transform needs p-values that mutual information does not give: it raises, and the
         # loaded model must raise the same way
-        _recipe("fpr-without-pvalues", lambda: (cls(mutual_info_classif, mode="fpr"), X, y)),
+        _recipe(
+            "fpr-without-pvalues",
+            lambda: (cls(mutual_info_regression, mode="fpr"), X, _target(X)),
+        ),
     ]
 
 
@@ -207,7 +200,7 @@ def _threshold(est: Any) -> Any:
 
 def _select_from_model(cls: type) -> list[Recipe]:
     from sklearn.ensemble import RandomForestClassifier
-    from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, SGDClassifier
+    from sklearn.linear_model import LinearRegression, LogisticRegression, SGDClassifier
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -221,7 +214,7 @@ def _select_from_model(cls: type) -> list[Recipe]:
 
     def pipeline() -> tuple[Any, Any, Any]:
         model = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())])
-        return cls(model, importance_getter="named_steps.clf.coef_"), X, y
+        return cls(model, importance_getter="named_steps.clf.coef_", norm_order=2), X, y
 
     def partial_fit() -> Fitted:
         est = cls(SGDClassifier(random_state=0), threshold="median", max_features=3)
@@ -232,12 +225,6 @@ def _select_from_model(cls: type) -> list[Recipe]:
     return [
         # first: test_continuation continues a class's first recipe with partial_fit
         Recipe("partial-fit", partial_fit),
-        # 2-d coef_: the importances are column norms of order norm_order
-        _recipe(
-            "logistic-norm-order-2",
-            lambda: (cls(LogisticRegression(max_iter=200), norm_order=2), X, y),
-            extra,
-        ),
         _recipe(
             "forest-median-pandas-output",
             lambda: (
@@ -252,17 +239,17 @@ def _select_from_model(cls: type) -> list[Recipe]:
             pandas_output=True,
         ),
         _recipe(
-            "scaled-mean-max-features",
-            lambda: (cls(LinearRegression(), threshold="1.25*mean", max_features=2), X, yr),
+            "scaled-mean-max-features-sparse",
+            lambda: (
+                cls(LinearRegression(), threshold="1.25*mean", max_features=2),
+                sp.csr_matrix(X * (np.abs(X) > 0.5)),
+                yr,
+            ),
             extra,
         ),
         _recipe("prefit-inf-norm", prefit, extra),
-        _recipe("importance-getter-path", pipeline, extra),
-        _recipe(
-            "ridge-sparse-float-threshold",
-            lambda: (cls(Ridge(), threshold=0.3), sp.csr_matrix(X * (np.abs(X) > 0.5)), yr),
-            extra,
-        ),
+        # 2-d coef_ (three classes): the importances are column norms of order norm_order
+        _recipe("importance-getter-path-norm-order-2", pipeline, extra),
     ]
 
 

@@ -180,7 +180,7 @@ def test_a_file_cannot_name_a_function_outside_the_score_functions() -> None:
 )
 def test_importance_getter_must_be_a_dotted_public_attribute_path(getter: str) -> None:
     for cls_name, recipe in (
-        ("SelectFromModel", "importance-getter-path"),
+        ("SelectFromModel", "importance-getter-path-norm-order-2"),
         ("RFE", "importance-getter-path"),
     ):
         doc = _doc(cls_name, recipe)
@@ -190,7 +190,7 @@ def test_importance_getter_must_be_a_dotted_public_attribute_path(getter: str) -
 
 
 def test_dotted_public_importance_getters_are_accepted() -> None:
-    doc = _doc("SelectFromModel", "importance-getter-path")
+    doc = _doc("SelectFromModel", "importance-getter-path-norm-order-2")
     for getter in ("auto", "coef_", "feature_importances_", "named_steps.clf.coef_"):
         doc["model"]["params"]["importance_getter"] = getter
         assert _problems(doc) == []
@@ -198,13 +198,13 @@ def test_dotted_public_importance_getters_are_accepted() -> None:
 
 @pytest.mark.parametrize("threshold", ["max", "2*max", "mean; x", "1.2.3*mean", "*mean", "mean*2"])
 def test_threshold_strings_are_mean_median_or_scaled(threshold: str) -> None:
-    doc = _doc("SelectFromModel", "scaled-mean-max-features")
+    doc = _doc("SelectFromModel", "scaled-mean-max-features-sparse")
     doc["model"]["params"]["threshold"] = threshold
     assert [p.split(": ")[0] for p in _problems(doc)] == ["$.model.params.threshold"]
 
 
 def test_threshold_strings_sklearn_reads_are_accepted() -> None:
-    doc = _doc("SelectFromModel", "scaled-mean-max-features")
+    doc = _doc("SelectFromModel", "scaled-mean-max-features-sparse")
     for threshold in ("mean", "median", "1.25*mean", "0.5 * median", ".5*mean", "1e-3*median"):
         doc["model"]["params"]["threshold"] = threshold
         assert _problems(doc) == []
@@ -313,7 +313,7 @@ CRAFTED: list[tuple[str, str, Callable[[dict], None], str]] = [
     ),
     (
         "SelectFromModel",
-        "logistic-norm-order-2",
+        "prefit-inf-norm",
         lambda m: m["state"].__setitem__(
             "estimator_", json.loads(milo_codec.dumps(LogisticRegression()))["model"]
         ),
@@ -321,13 +321,13 @@ CRAFTED: list[tuple[str, str, Callable[[dict], None], str]] = [
     ),
     (
         "SelectFromModel",
-        "logistic-norm-order-2",
+        "prefit-inf-norm",
         lambda m: m["state"].__setitem__("max_features_", 2),
         "$.model.state.max_features_: must be absent when max_features is null",
     ),
     (
         "SelectFromModel",
-        "scaled-mean-max-features",
+        "scaled-mean-max-features-sparse",
         lambda m: m["state"].__setitem__("max_features_", 5),
         "$.model.state.max_features_: must equal max_features (2)",
     ),
