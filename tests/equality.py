@@ -4,6 +4,7 @@ dtypes, same bits (NaN payload-insensitive only where numpy itself is), same key
 from __future__ import annotations
 
 import struct
+import types
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,9 @@ def assert_identical(a: Any, b: Any, path: str = "$", layout: bool = True) -> No
         assert list(a) == list(b), f"{path}: keys {list(a)} != {list(b)}"
         for k in a:
             assert_identical(a[k], b[k], f"{path}[{k!r}]", layout)
+    elif ta is types.FunctionType:
+        # a function read back from its closed-table name is the very object in the table
+        assert a is b, f"{path}: {a!r} is not {b!r}"
     elif isinstance(a, np.dtype | type) or (callable(a) and not hasattr(a, "__dict__")):
         assert a == b, f"{path}: {a!r} != {b!r}"
     elif hasattr(a, "__dict__") and not isinstance(a, type):

@@ -9,6 +9,7 @@ from milo_codec.invariants import (
     cluster,
     composite,
     ensemble,
+    feature_selection,
     hist_gradient_boosting,
     neighbors,
     neural_network,
@@ -65,6 +66,7 @@ CHECKS: dict[str, Check] = {
     **neural_network.CHECKS,
     **composite.CHECKS,
     **cluster.CHECKS,
+    **feature_selection.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.

@@ -6,6 +6,7 @@ is allowed where it stands (``dump`` validates what it wrote before writing the 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -212,6 +213,10 @@ def _is_bspline(v: Any) -> bool:
 
 
 def _describe(v: Any) -> str:
+    # A partial is named by what it wraps: even a partial of a listed function is refused.
+    if type(v) is functools.partial:
+        more = ", ..." if v.args or v.keywords else ""
+        return f"functools.partial({_describe(v.func)}{more})"
     mod = getattr(v, "__module__", None) or type(v).__module__
     name = getattr(v, "__qualname__", None) or type(v).__qualname__
     return f"{mod}.{name}"

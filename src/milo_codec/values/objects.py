@@ -46,6 +46,28 @@ FUNCTIONS: dict[str, Any] = {
     )
 }
 
+
+def _score_functions() -> dict[str, Any]:
+    # The univariate selectors' score functions (score_func=): each schema narrows a field to
+    # the ones that make sense there.
+    from sklearn import feature_selection
+
+    return {
+        f"sklearn.feature_selection.{name}": getattr(feature_selection, name)
+        for name in (
+            "f_classif",
+            "f_regression",
+            "r_regression",
+            "chi2",
+            "mutual_info_classif",
+            "mutual_info_regression",
+        )
+    }
+
+
+FUNCTIONS.update(_score_functions())
+
+
 # Python and numpy type objects used as parameters (e.g. ``dtype=np.float64``).
 TYPES: dict[str, type] = {
     "builtins.bool": bool,
