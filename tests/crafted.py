@@ -49,6 +49,19 @@ for i, path in enumerate(paths):
 """
 
 
+def editable_doc(estimator: object) -> dict:
+    """The estimator's document as a dict to craft from, without its digest.
+
+    Crafted variants go without the digest, as an attacker would send them: the checks behind
+    it (schema, invariants) are what the crafted-file tests exercise.
+    """
+    import milo_codec
+
+    doc = json.loads(milo_codec.dumps(estimator))
+    del doc["digest"]
+    return doc
+
+
 @dataclass(frozen=True)
 class Outcome:
     status: str  # loaded | error | unexpected | query-raised | crash | hang

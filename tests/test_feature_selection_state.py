@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from crafted import editable_doc
 from equality import assert_identical
 from recipes_feature_selection import RECIPES
 from sklearn import feature_selection as fs
@@ -52,7 +53,7 @@ _DOCS: dict[tuple[str, str], dict] = {}
 def _doc(cls_name: str, recipe_id: str) -> dict:
     key = (cls_name, recipe_id)
     if key not in _DOCS:
-        _DOCS[key] = json.loads(milo_codec.dumps(_fitted(cls_name, recipe_id)))
+        _DOCS[key] = editable_doc(_fitted(cls_name, recipe_id))
     return copy.deepcopy(_DOCS[key])
 
 
