@@ -5,10 +5,26 @@ Each family module lists its kinds in ``KINDS``; this table is the only way one 
 
 from __future__ import annotations
 
-from milo_codec.objects import hist_gradient_boosting, neighbors, neural_network, random, tree
+from milo_codec.objects import (
+    hist_gradient_boosting,
+    model_selection,
+    neighbors,
+    neural_network,
+    random,
+    tree,
+)
 from milo_codec.objects.base import ObjectKind
+from milo_codec.values import masked
 
-_FAMILIES = (random, tree, hist_gradient_boosting, neighbors, neural_network)
+_FAMILIES = (
+    random,
+    tree,
+    hist_gradient_boosting,
+    neighbors,
+    neural_network,
+    model_selection,
+    masked,
+)
 OBJECT_KINDS: dict[str, ObjectKind] = {
     kind.tag: kind for family in _FAMILIES for kind in family.KINDS
 }
