@@ -20,6 +20,7 @@ from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import (
     KFold,
+    LeaveOneOut,
     RepeatedStratifiedKFold,
     ShuffleSplit,
     StratifiedKFold,
@@ -127,6 +128,14 @@ def _grid(cls: type) -> list[Recipe]:
             ),
             _frame(_Xc),
             _yc,
+        ),
+        # r2 of a single test sample is undefined: every score, and best_score_, is NaN
+        _recipe(
+            "nan-scores-leave-one-out",
+            lambda: cls(Ridge(), {"alpha": [1.0, 2.0]}, scoring="r2", cv=LeaveOneOut()),
+            _Xr[:12],
+            _yr[:12],
+            folds="cv",
         ),
     ]
 
