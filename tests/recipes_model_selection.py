@@ -122,9 +122,13 @@ def _grid(cls: type) -> list[Recipe]:
             _y3,
         ),
         _recipe(
-            "dataframe-failing-candidates",
+            "dataframe-failing-candidates-index-cv",
             lambda: cls(
-                LogisticRegression(), {"C": [1.0, -1.0]}, scoring="accuracy", error_score=np.nan
+                LogisticRegression(),
+                {"C": [1.0, -1.0]},
+                scoring="accuracy",
+                error_score=np.nan,
+                cv=list(KFold(4).split(_Xc)),  # (train, test) index arrays
             ),
             _frame(_Xc),
             _yc,

@@ -97,6 +97,22 @@ def test_splitter_yields_the_same_folds_after_loading(splitter: Any) -> None:
     assert splitter.get_n_splits(_X, _Y, _GROUPS) == loaded.get_n_splits(_X, _Y, _GROUPS)
 
 
+def test_index_pair_cv_round_trips_sharing_its_arrays() -> None:
+    splits = list(KFold(3).split(_X))
+    search = GridSearchCV(LogisticRegression(), {"C": [0.5, 1.0]}, cv=splits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(_X, _Y)
+    text = milo_codec.dumps(search)
+    assert '{"alias": "$.model.params.cv[0][0]"}' in text
+    loaded = milo_codec.loads(text)
+    assert_identical(vars(search), vars(loaded), "__dict__")
+    assert loaded._checked_cv_orig.cv[0][0] is loaded.cv[0][0]
+    assert_identical(list(search.cv), list(loaded._checked_cv_orig.split(_X, _Y)), "folds")
+    generator = GridSearchCV(LogisticRegression(), {"C": [1.0]}, cv=KFold(3).split(_X))
+    assert "$.model.params.cv" in _refusal(generator)
+
+
 def test_shared_random_state_stays_shared() -> None:
     rs = np.random.RandomState(3)
     search = RandomizedSearchCV(

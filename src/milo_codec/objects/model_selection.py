@@ -90,6 +90,8 @@ SPLITTERS: dict[str, tuple[str, ...]] = {
     "LeaveOneGroupOut": (),
     "LeavePGroupsOut": ("n_groups",),
     "PredefinedSplit": ("test_fold",),
+    # an iterable of (train, test) index arrays given as cv, as scikit-learn wraps it
+    "splits": ("cv",),
 }
 _SHUFFLING = ("KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold")
 
@@ -97,8 +99,23 @@ _SHUFFLING = ("KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold")
 @functools.cache
 def _splitter_classes() -> dict[str, type]:
     import sklearn.model_selection as ms
+    from sklearn.model_selection._split import _CVIterableWrapper
 
-    return {name: getattr(ms, name) for name in SPLITTERS}
+    table = {name: getattr(ms, name) for name in SPLITTERS if name != "splits"}
+    return {**table, "splits": _CVIterableWrapper}
+
+
+def _splitter_name(v: Any) -> str | None:
+    return next((n for n, cls in _splitter_classes().items() if cls is type(v)), None)
+
+
+def _index_pairs_ok(cv: Any) -> bool:
+    return isinstance(cv, list) and all(
+        type(pair) is tuple
+        and len(pair) == 2
+        and all(type(a) is np.ndarray and a.ndim == 1 and a.dtype.kind == "i" for a in pair)
+        for pair in cv
+    )
 
 
 def _is_splitter(v: Any) -> bool:
@@ -120,21 +137,25 @@ def _splitter_params(v: Any, name: str) -> dict[str, Any]:
 
 
 def _encode_splitter(v: Any, encode: Encode, path: str) -> Any:
-    name = type(v).__name__
-    if _splitter_classes().get(name) is not type(v):
+    name = _splitter_name(v)
+    if name is None:
         raise TypeError(
             f"cross-validation splitters other than {', '.join(SPLITTERS)} "
             f"(this one is {type(v).__module__}.{type(v).__qualname__})"
         )
     params = _splitter_params(v, name)
     for p, x in params.items():
-        ok = (
-            isinstance(x, np.ndarray)
-            if p == "test_fold"
-            else (x is None or type(x) in (bool, int, float) or type(x) is np.random.RandomState)
-        )
+        if p == "cv":
+            ok = _index_pairs_ok(x)
+        elif p == "test_fold":
+            ok = isinstance(x, np.ndarray)
+        else:
+            ok = x is None or type(x) in (bool, int, float) or type(x) is np.random.RandomState
         if not ok:
-            raise TypeError(f"{name} with {p} = {x!r} (Python numbers, None or a RandomState)")
+            raise TypeError(
+                f"{name} with {p} = {x!r} (Python numbers, None or a RandomState; "
+                "splits as a list of (train, test) integer arrays)"
+            )
     try:
         again = type(v)(**params)
     except Exception as e:
@@ -169,6 +190,11 @@ def _int(ge: int) -> core_schema.CoreSchema:
     return core_schema.int_schema(strict=True, ge=ge, le=2**63 - 1)
 
 
+_INDEX_ARRAYS = (("int64", 1), ("int32", 1))
+# normally aliases of the arrays of the cv parameter itself
+_INDICES = k.OneOf((k.NDArray(allowed=_INDEX_ARRAYS), k.Alias(arrays=_INDEX_ARRAYS)))
+
+
 def _splitter_params_schema(name: str) -> core_schema.CoreSchema:
     field = core_schema.typed_dict_field
     n_splits_min = 1 if name.endswith("ShuffleSplit") else 2
@@ -182,6 +208,9 @@ def _splitter_params_schema(name: str) -> core_schema.CoreSchema:
         "p": _int(1),
         "n_groups": _int(1),
         "test_fold": k.NDArray(allowed=(("int64", 1),)).schema(),
+        "cv": k.ListOf(
+            items=k.OneOf((k.TupleOf(prefix=(_INDICES, _INDICES)),)), min_items=1
+        ).schema(),
     }
     fields = {}
     for p in SPLITTERS[name]:
