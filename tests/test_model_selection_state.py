@@ -474,3 +474,88 @@ def test_masked_results_keep_data_mask_and_fill_value() -> None:
     grid_estimators = loaded.param_grid[0]["clf"]
     assert again.data[0] is grid_estimators[0]
     assert loaded.cv_results_["params"][0]["clf"] is grid_estimators[0]
+
+
+# ---------------------------------------------------------------------------
+# The masked_array value kind on its own
+
+
+def _masked_round_trip(m: np.ma.MaskedArray) -> Any:
+    from typing import Annotated
+
+    from pydantic import TypeAdapter
+
+    from milo_codec.codecs import kinds as k
+    from milo_codec.objects import OBJECT_KINDS
+    from milo_codec.parse import parse
+    from milo_codec.values.encode import ValueEncoder
+    from milo_codec.write import to_text
+
+    def no_models(est: Any, path: str) -> dict:
+        raise AssertionError(path)
+
+    text = to_text(ValueEncoder(no_models)(m, "$"))
+    json.loads(text, parse_constant=lambda name: pytest.fail(f"bare {name}"))
+    pending = TypeAdapter(Annotated[Any, k.OneOf((k.Registered(name="masked_array"),))])
+    decoded = pending.validate_python(parse(text))
+    build = OBJECT_KINDS["masked_array"].build
+    assert build is not None
+    return build(decoded.payload)
+
+
+def test_masked_arrays_keep_nomask_fill_value_and_flags() -> None:
+    plain = np.ma.MaskedArray(np.array([1.5, np.nan, -0.0]))
+    assert plain.mask is np.ma.nomask
+    filled = np.ma.MaskedArray(
+        np.arange(6, dtype=np.int32).reshape(2, 3), mask=[[0, 1, 0], [1, 0, 0]]
+    )
+    filled.fill_value = -7
+    filled.harden_mask()
+    strings = np.ma.MaskedArray(np.array(["a", "bc", "d"]), mask=[False, True, False])
+    strings.fill_value  # noqa: B018  (computes and stores the default)
+    for m in (plain, filled, strings):
+        again = _masked_round_trip(m)
+        assert_identical(m, again, "masked")
+        assert_identical(vars(m), vars(again), "masked __dict__")
+        if m.mask is np.ma.nomask:
+            assert again.mask is np.ma.nomask
+
+
+def test_masked_equality_sees_data_mask_and_fill_value() -> None:
+    base = np.ma.MaskedArray(np.array([1.0, 2.0, 3.0]), mask=[False, True, False])
+    for change in (
+        lambda m: m.data.__setitem__(1, 9.0),  # a masked entry's data is state too
+        lambda m: m.mask.__setitem__(0, True),
+        lambda m: setattr(m, "fill_value", 5.0),
+    ):
+        other = _masked_round_trip(base)
+        change(other)
+        with pytest.raises(AssertionError):
+            assert_identical(base, other)
+
+
+def test_masked_payloads_are_checked() -> None:
+    from typing import Annotated
+
+    from pydantic import TypeAdapter, ValidationError
+
+    from milo_codec.codecs import kinds as k
+
+    adapter = TypeAdapter(Annotated[Any, k.OneOf((k.Registered(name="masked_array"),))])
+    good = {
+        "data": {"ndarray": {"dtype": "float64", "shape": [2], "data": [1.0, 2.0]}},
+        "mask": {"ndarray": {"dtype": "bool", "shape": [2], "data": [False, True]}},
+        "fill_value": None,
+        "hard_mask": False,
+        "shared_mask": True,
+    }
+    adapter.validate_python({"masked_array": good})
+    bad_fill = {"ndarray": {"dtype": "float64", "shape": [1], "data": [0.0]}}
+    for key, value, message in (
+        ("mask", {"ndarray": {"dtype": "bool", "shape": [1], "data": [True]}}, "mask has shape"),
+        ("fill_value", bad_fill, "0-d"),
+        ("hard_mask", 1, "bool"),
+    ):
+        with pytest.raises(ValidationError) as info:
+            adapter.validate_python({"masked_array": {**good, key: value}})
+        assert message in str(info.value), str(info.value)
