@@ -113,6 +113,21 @@ def test_index_pair_cv_round_trips_sharing_its_arrays() -> None:
     assert "$.model.params.cv" in _refusal(generator)
 
 
+def test_grids_over_allowed_functions_round_trip_and_others_are_refused() -> None:
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    pipe = Pipeline([("f", FunctionTransformer()), ("r", Ridge())])
+    search = GridSearchCV(pipe, {"f__func": [None, np.log1p, np.sqrt]}, cv=3)
+    search.fit(np.abs(_X), _X[:, 0])
+    loaded = _round_trip(search)
+    assert_identical(vars(search), vars(loaded), "__dict__")
+    assert loaded.cv_results_["param_f__func"][1] is np.log1p
+    message = _refusal(GridSearchCV(pipe, {"f__func": [np.log1p, lambda x: x]}))
+    assert "$.model.params.param_grid.f__func[1]" in message and "numpy.log1p" in message
+
+
 def test_shared_random_state_stays_shared() -> None:
     rs = np.random.RandomState(3)
     search = RandomizedSearchCV(

@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError, core_schema
 from milo_codec.codecs import kinds as k
 from milo_codec.codecs.constants import ANY_ARRAY
 from milo_codec.objects.base import Encode, ObjectKind
+from milo_codec.values.objects import FUNCTIONS
 
 # The attributes numpy gives a masked array made by MaskedArray(data, mask=...): anything
 # else (a subclass as base class, field views, extra info) is not written.
@@ -51,9 +52,17 @@ def _encode(m: np.ma.MaskedArray, encode: Encode, path: str) -> Any:
 
 
 def _element_kinds() -> k.OneOf:
-    """Generic values, plus model nodes and aliases (a grid's estimators, shared)."""
+    """Generic values, plus model nodes, aliases (a grid's estimators, shared) and functions
+    from the closed list (a grid over FunctionTransformer's func)."""
     generic = [kd for kd in k._generic_kinds().kinds if not isinstance(kd, k.Alias)]
-    return k.OneOf((*generic, k.Model(), k.Alias(arrays=ANY_ARRAY, models=True)))
+    return k.OneOf(
+        (
+            *generic,
+            k.Named(key="function", names=tuple(FUNCTIONS)),
+            k.Model(),
+            k.Alias(arrays=ANY_ARRAY, models=True),
+        )
+    )
 
 
 def _decoder() -> core_schema.CoreSchema:
