@@ -188,10 +188,18 @@ def test_custom_scoring_is_refused_naming_it_and_the_allowed_scorers() -> None:
 
 
 def test_named_scorer_objects_are_written_by_name() -> None:
-    search = GridSearchCV(
-        LogisticRegression(), {"C": [1.0]}, scoring={"acc": get_scorer("accuracy")}
-    )
-    assert '{"scorer": {"name": "accuracy"}}' in milo_codec.dumps(search)
+    for scoring, refit in (
+        (get_scorer("accuracy"), True),
+        ({"acc": get_scorer("accuracy"), "f1": "f1"}, "acc"),
+    ):
+        search = GridSearchCV(LogisticRegression(), {"C": [1.0]}, scoring=scoring, refit=refit)
+        text = milo_codec.dumps(search.fit(_X, _Y))
+        assert '{"scorer": {"name": "accuracy"}}' in text
+        loaded = milo_codec.loads(text)
+        # the scorer given is the very scorer the search keeps
+        kept = loaded.scorer_["acc"] if refit == "acc" else loaded.scorer_
+        given = loaded.scoring["acc"] if refit == "acc" else loaded.scoring
+        assert kept is given
     same = make_scorer(accuracy_score)  # exactly the named scorer: written by its name
     assert '{"scorer": {"name": "accuracy"}}' in milo_codec.dumps(
         GridSearchCV(LogisticRegression(), {"C": [1.0]}, scoring=same)
