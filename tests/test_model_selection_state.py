@@ -128,6 +128,21 @@ def test_grids_over_allowed_functions_round_trip_and_others_are_refused() -> Non
     assert "$.model.params.param_grid.f__func[1]" in message and "numpy.log1p" in message
 
 
+def test_unfitted_and_single_metric_named_refit_searches_round_trip() -> None:
+    from sklearn.model_selection import HalvingGridSearchCV, HalvingRandomSearchCV
+
+    for search in (
+        HalvingGridSearchCV(LogisticRegression(), {"C": [1.0, 2.0]}, factor=2.5),
+        HalvingRandomSearchCV(LogisticRegression(), {"C": st.uniform()}, n_candidates=3),
+        TunedThresholdClassifierCV(LogisticRegression(), cv=0.25, thresholds=[0.2, 0.5]),
+    ):
+        loaded = _round_trip(search)
+        assert_identical(vars(search), vars(loaded), "__dict__")
+    single = GridSearchCV(LogisticRegression(), {"C": [1.0, 2.0]}, refit="anything", cv=3)
+    loaded = _round_trip(single.fit(_X, _Y))
+    assert_identical(single.predict(_X), loaded.predict(_X), "predict")
+
+
 def test_shared_random_state_stays_shared() -> None:
     rs = np.random.RandomState(3)
     search = RandomizedSearchCV(

@@ -106,7 +106,8 @@ def search_refit(params: dict, state: dict, path: str) -> list[Problem]:
             )
         )
     if isinstance(refit, str):
-        if not isinstance(scorer, dict) or refit not in scorer:
+        # with one metric scikit-learn refits on it whatever the string says
+        if isinstance(scorer, dict) and refit not in scorer:
             out.append(Problem(f"{path}.params.refit", f"{refit!r} is not a metric of scorer_"))
     elif refit is True and isinstance(scorer, dict):
         out.append(Problem(f"{path}.params.refit", "several metrics need refit to name one"))
