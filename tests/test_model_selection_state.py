@@ -138,6 +138,13 @@ def test_unfitted_and_single_metric_named_refit_searches_round_trip() -> None:
     ):
         loaded = _round_trip(search)
         assert_identical(vars(search), vars(loaded), "__dict__")
+    tuned = TunedThresholdClassifierCV(LogisticRegression(), thresholds=[0.3, 0.5, 0.7])
+    loaded = _round_trip(tuned.fit(_X, _Y))
+    assert_identical(vars(tuned), vars(loaded), "__dict__")
+    shared = st.uniform(0.5, 1.0)
+    search = RandomizedSearchCV(LogisticRegression(), {"C": shared, "tol": shared}, n_iter=2)
+    loaded = _round_trip(search)
+    assert loaded.param_distributions["C"] is loaded.param_distributions["tol"]
     single = GridSearchCV(LogisticRegression(), {"C": [1.0, 2.0]}, refit="anything", cv=3)
     loaded = _round_trip(single.fit(_X, _Y))
     assert_identical(single.predict(_X), loaded.predict(_X), "predict")

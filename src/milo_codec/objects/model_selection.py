@@ -375,6 +375,7 @@ def _scorer_decoder() -> core_schema.CoreSchema:
                     (
                         k.Int(bounds=k.Bounds(ge=1)),
                         k.NDArray(allowed=_THRESHOLD_ARRAYS),
+                        k.ListOf(items=k.OneOf((k.Float(), k.Int())), min_items=1),
                         # normally the estimator's own thresholds parameter
                         k.Alias(arrays=_THRESHOLD_ARRAYS),
                     )
