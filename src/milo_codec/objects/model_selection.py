@@ -38,35 +38,45 @@ def _fail(message: str, **context: Any) -> PydanticCustomError:
     return PydanticCustomError("milo", message, context or None)
 
 
-def same_state(a: Any, b: Any) -> bool:
-    """Whether two objects hold exactly the same attributes (types, bits, identities)."""
+def same_state(a: Any, b: Any, generated: bool = False) -> bool:
+    """Whether two objects hold exactly the same attributes (types, bits, identities).
+
+    Functions must be the same object, except with ``generated``: scipy.stats makes each
+    distribution's argument parsers per instance from one template, so there they are
+    compared by their code.
+    """
+
+    def same(x: Any, y: Any) -> bool:
+        return same_state(x, y, generated)
+
     if type(a) is not type(b):
         return False
     if isinstance(a, np.ndarray):
         if a.dtype != b.dtype or a.shape != b.shape:
             return False
         if a.dtype.kind == "O":
-            return all(same_state(x, y) for x, y in zip(a.flat, b.flat, strict=True))
+            return all(same(x, y) for x, y in zip(a.flat, b.flat, strict=True))
         return a.tobytes() == b.tobytes()
     if isinstance(a, np.generic):
         return a.tobytes() == b.tobytes()
     if isinstance(a, list | tuple):
-        return len(a) == len(b) and all(same_state(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
-        return list(a) == list(b) and all(same_state(a[key], b[key]) for key in a)
+        return list(a) == list(b) and all(same(a[key], b[key]) for key in a)
     if a is None or isinstance(a, bool | int | float | str | type):
         return a == b or (a != a and b != b)  # NaN equals NaN here
     if isinstance(a, np.random.RandomState | np.random.Generator):
         return a is b
     if hasattr(a, "__func__"):  # a bound method: the same function (its owner is compared)
-        return same_state(a.__func__, b.__func__)
-    if isinstance(a, types.FunctionType) and a is not b:
-        # scipy.stats makes its argument parsers per instance from one template
-        return a.__code__ == b.__code__ and a.__qualname__ == b.__qualname__
+        return same(a.__func__, b.__func__)
+    if isinstance(a, types.FunctionType):
+        if a is b:
+            return True
+        return generated and a.__code__ == b.__code__ and a.__qualname__ == b.__qualname__
     if callable(a) and not hasattr(a, "__dict__"):
         return a is b
     if hasattr(a, "__dict__"):
-        return same_state(vars(a), vars(b))
+        return same(vars(a), vars(b))
     return bool(a == b)
 
 
@@ -364,7 +374,11 @@ def _scorer_decoder() -> core_schema.CoreSchema:
     field = core_schema.typed_dict_field
     names = core_schema.literal_schema(list(scorer_names()))
     response = k.OneOf(
-        (_RESPONSE, k.ListOf(items=k.OneOf((_RESPONSE,))), k.TupleOf(items=k.OneOf((_RESPONSE,))))
+        (
+            _RESPONSE,
+            k.ListOf(items=k.OneOf((_RESPONSE,)), min_items=1),
+            k.TupleOf(items=k.OneOf((_RESPONSE,)), min_items=1),
+        )
     )
     curve = core_schema.typed_dict_schema(
         {
@@ -477,7 +491,7 @@ def _encode_distribution(v: Any, encode: Encode, path: str) -> Any:
     mine, theirs = dict(vars(v)), dict(vars(again))
     mine["dist"], theirs["dist"] = dict(vars(v.dist)), dict(vars(again.dist))
     mine["dist"].pop("_random_state"), theirs["dist"].pop("_random_state")
-    if not same_state(mine, theirs):
+    if not same_state(mine, theirs, generated=True):
         raise TypeError(f"{name} distributions whose attributes were changed after freezing")
     if rs is not np.random.mtrand._rand and type(rs) not in (
         np.random.RandomState,
