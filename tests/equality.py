@@ -32,6 +32,10 @@ def assert_identical(a: Any, b: Any, path: str = "$", layout: bool = True) -> No
         assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), f"{path}: {a!r} != {b!r}"
     elif ta is np.ndarray:
         _arrays(a, b, path, layout)
+    elif ta is np.ma.MaskedArray:
+        _masked(a, b, path, layout)
+    elif _is_frozen_distribution(a):
+        _frozen_distributions(a, b, path)
     elif ta is np.random.RandomState:
         assert_identical(
             a.get_state(legacy=False), b.get_state(legacy=False), f"{path}.get_state()"
@@ -98,6 +102,45 @@ def _arrays(a: np.ndarray, b: np.ndarray, path: str, layout: bool = True) -> Non
         assert np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes(), (
             f"{path}: values differ"
         )
+
+
+def _masked(a: np.ma.MaskedArray, b: np.ma.MaskedArray, path: str, layout: bool) -> None:
+    """Data (masked entries included), mask, dtype and fill value, not numpy's bookkeeping."""
+    _arrays(a.data, b.data, f"{path}.data", layout)
+    assert (a.mask is np.ma.nomask) == (b.mask is np.ma.nomask), f"{path}: nomask differs"
+    _arrays(np.ma.getmaskarray(a), np.ma.getmaskarray(b), f"{path}.mask", layout)
+    assert_identical(a.fill_value, b.fill_value, f"{path}.fill_value")
+    assert (a._hardmask, a._sharedmask) == (b._hardmask, b._sharedmask), f"{path}: mask flags"
+
+
+def _is_frozen_distribution(v: Any) -> bool:
+    from scipy.stats._distn_infrastructure import rv_frozen
+
+    return isinstance(v, rv_frozen)
+
+
+def _frozen_distributions(a: Any, b: Any, path: str) -> None:
+    """Same distribution, arguments and random state. scipy makes each distribution's
+    argument parsers per instance (exec of one template; unpickling makes new ones too), so
+    those bound methods are compared by their code, everything else exactly."""
+    da, db = vars(a.dist), vars(b.dist)
+    assert type(a.dist) is type(b.dist), f"{path}.dist: {type(a.dist)} != {type(b.dist)}"
+    assert sorted(da) == sorted(db), f"{path}.dist: attributes {sorted(da)} != {sorted(db)}"
+    for key in da:
+        x, y = da[key], db[key]
+        if hasattr(x, "__func__") and hasattr(x.__func__, "__code__"):
+            assert x.__func__.__code__ == y.__func__.__code__, f"{path}.dist.{key}: code differs"
+        elif hasattr(x, "__func__"):  # a method made of a per-instance numpy.vectorize
+            assert_identical(x.__func__, y.__func__, f"{path}.dist.{key}.__func__")
+        elif key == "_random_state" and x is np.random.mtrand._rand:
+            assert y is x, f"{path}.dist._random_state: not numpy's global RandomState"
+        else:
+            assert_identical(x, y, f"{path}.dist.{key}")
+    assert_identical(
+        {k: v for k, v in vars(a).items() if k != "dist"},
+        {k: v for k, v in vars(b).items() if k != "dist"},
+        f"{path}.__dict__",
+    )
 
 
 def _is_frame(v: Any) -> bool:

@@ -11,6 +11,7 @@ from milo_codec.invariants import (
     ensemble,
     feature_selection,
     hist_gradient_boosting,
+    model_selection,
     neighbors,
     neural_network,
     svm,
@@ -67,6 +68,7 @@ CHECKS: dict[str, Check] = {
     **composite.CHECKS,
     **cluster.CHECKS,
     **feature_selection.CHECKS,
+    **model_selection.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.

@@ -9,14 +9,26 @@ from milo_codec.objects import (
     cluster,
     compose,
     hist_gradient_boosting,
+    model_selection,
     neighbors,
     neural_network,
     random,
     tree,
 )
 from milo_codec.objects.base import ObjectKind
+from milo_codec.values import masked
 
-_FAMILIES = (random, tree, hist_gradient_boosting, neighbors, neural_network, compose, cluster)
+_FAMILIES = (
+    random,
+    tree,
+    hist_gradient_boosting,
+    neighbors,
+    neural_network,
+    compose,
+    cluster,
+    model_selection,
+    masked,
+)
 OBJECT_KINDS: dict[str, ObjectKind] = {
     kind.tag: kind for family in _FAMILIES for kind in family.KINDS
 }

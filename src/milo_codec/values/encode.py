@@ -156,6 +156,7 @@ class ValueEncoder:
                     f"{path}: the callable {_describe(v)} cannot be written: a file may only name "
                     f"functions from the allow-list ({', '.join(objects.FUNCTIONS)}). "
                     "Use one of them, or a built-in option of the estimator instead of a function."
+                    + objects.callable_hint(path)
                 )
             return {"function": name}
         raise _unsupported(path, v, "values of this type")

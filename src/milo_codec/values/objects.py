@@ -314,3 +314,29 @@ def decode_python_loss(name: Any, args: dict, constant_hessian: Any) -> Any:
     # Set by the loss's constructor from whether sample weights were given at fit time.
     obj.constant_hessian = constant_hessian
     return obj
+
+
+# What a parameter takes instead of a function, for parameters where scikit-learn accepts
+# callables the format cannot hold: appended to the refusal of a callable there.
+def _scoring_hint() -> str:
+    from sklearn.metrics import get_scorer_names
+
+    return (
+        "scoring takes the name of one of scikit-learn's scorers (or a list or dict of them): "
+        + ", ".join(get_scorer_names())
+    )
+
+
+CALLABLE_HINTS: dict[str, Any] = {
+    "scoring": _scoring_hint,
+    "refit": lambda: "refit takes true, false or the name of a metric in scoring",
+}
+
+
+def callable_hint(path: str) -> str:
+    """The hint for a callable refused at ``path`` ($.model.params.scoring, ...), if any."""
+    parts = path.replace("[", ".").split(".")
+    for name, hint in CALLABLE_HINTS.items():
+        if ".params." in path and name in parts:
+            return " " + hint() + "."
+    return ""
