@@ -7,6 +7,7 @@ import numpy as np
 from milo_codec.errors import Problem
 from milo_codec.invariants import (
     composite,
+    cross_decomposition,
     ensemble,
     hist_gradient_boosting,
     neighbors,
@@ -63,6 +64,7 @@ CHECKS: dict[str, Check] = {
     **neighbors.CHECKS,
     **neural_network.CHECKS,
     **composite.CHECKS,
+    **cross_decomposition.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.
