@@ -10,6 +10,7 @@ from milo_codec.invariants import (
     cross_decomposition,
     ensemble,
     hist_gradient_boosting,
+    kernel_approximation,
     neighbors,
     neural_network,
     svm,
@@ -65,6 +66,7 @@ CHECKS: dict[str, Check] = {
     **neural_network.CHECKS,
     **composite.CHECKS,
     **cross_decomposition.CHECKS,
+    **kernel_approximation.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.
