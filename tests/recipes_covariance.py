@@ -84,6 +84,7 @@ def _shrunk(cls: type) -> list[Recipe]:
         _recipe("dense", cls),
         _recipe("shrinkage-centered", lambda: cls(shrinkage=0.5, assume_centered=True)),
         _recipe("no-precision", lambda: cls(store_precision=False)),
+        _recipe("float32", cls, X=_X60.astype(np.float32), Xq=_XQ.astype(np.float32)),
     ]
 
 
@@ -101,6 +102,7 @@ def _oas(cls: type) -> list[Recipe]:
         _recipe("dense", cls),
         _recipe("assume-centered", lambda: cls(assume_centered=True)),
         _recipe("no-precision", lambda: cls(store_precision=False)),
+        _recipe("float32", cls, X=_X60.astype(np.float32), Xq=_XQ.astype(np.float32)),
     ]
 
 
@@ -113,9 +115,19 @@ def _min_cov_det(cls: type) -> list[Recipe]:
             robust=True,
         ),
         _recipe(
+            "random-state-instance",
+            lambda: cls(random_state=np.random.RandomState(5)),
+        ),
+        _recipe(
             "centered-no-precision",
             lambda: cls(assume_centered=True, store_precision=False, random_state=0),
             robust=True,
+        ),
+        _recipe(
+            "float32",
+            lambda: cls(random_state=0),
+            X=_X60.astype(np.float32),
+            Xq=_XQ.astype(np.float32),
         ),
     ]
 
@@ -138,6 +150,13 @@ def _elliptic_envelope(cls: type) -> list[Recipe]:
             Xq=_dataframe(_XQ),
             y=y,
         ),
+        _recipe(
+            "float32",
+            lambda: cls(random_state=0),
+            X=_X60.astype(np.float32),
+            Xq=_XQ.astype(np.float32),
+            y=y,
+        ),
     ]
 
 
@@ -148,6 +167,9 @@ def _graphical_lasso(cls: type) -> list[Recipe]:
         _recipe("lars-centered", lambda: cls(alpha=0.1, mode="lars", assume_centered=True)),
         # covariance="precomputed": the fit input is a covariance matrix
         _recipe("precomputed", lambda: cls(alpha=0.05, covariance="precomputed"), X=emp),
+        _recipe(
+            "float32", lambda: cls(alpha=0.05), X=_X60.astype(np.float32), Xq=_XQ.astype(np.float32)
+        ),
     ]
 
 
@@ -159,6 +181,12 @@ def _graphical_lasso_cv(cls: type) -> list[Recipe]:
             lambda: cls(alphas=[0.01, 0.1, 0.5], mode="lars", cv=3, assume_centered=True),
         ),
         _recipe("default-cv", lambda: cls(alphas=2, n_refinements=1)),
+        _recipe(
+            "float32",
+            lambda: cls(alphas=2, n_refinements=1, cv=3),
+            X=_X60.astype(np.float32),
+            Xq=_XQ.astype(np.float32),
+        ),
     ]
 
 

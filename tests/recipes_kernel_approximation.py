@@ -61,6 +61,11 @@ def _rbf_sampler(cls: type) -> list[Recipe]:
             X=_sparse(_P40),
             Xq=_sparse(_PQ),
         ),
+        # a RandomState instance as random_state: fit draws from it, so its state moves on
+        _recipe(
+            "random-state-instance",
+            lambda: cls(n_components=5, random_state=np.random.RandomState(3)),
+        ),
         _recipe(
             "pandas-output",
             lambda: cls(n_components=6, random_state=0).set_output(transform="pandas"),
@@ -134,6 +139,31 @@ def _nystroem(cls: type) -> list[Recipe]:
     out.append(
         _recipe(
             "sparse", lambda: cls(n_components=10, random_state=0), X=_sparse(_X40), Xq=_sparse(_XQ)
+        )
+    )
+    # the basis rows keep the input's dtype (float32, or int64 for integer input)
+    out.append(
+        _recipe(
+            "float32",
+            lambda: cls(n_components=10, random_state=0),
+            X=_X40.astype(np.float32),
+            Xq=_XQ.astype(np.float32),
+        )
+    )
+    out.append(
+        _recipe(
+            "sparse-float32",
+            lambda: cls(n_components=10, random_state=0),
+            X=_sparse(_X40).astype(np.float32),
+            Xq=_sparse(_XQ).astype(np.float32),
+        )
+    )
+    out.append(
+        _recipe(
+            "int-input",
+            lambda: cls(kernel="laplacian", n_components=10, random_state=0),
+            X=np.rint(_X40 * 3).astype(np.int64),
+            Xq=np.rint(_XQ * 3).astype(np.int64),
         )
     )
     return out
