@@ -73,6 +73,12 @@ def _pls_regression(cls: type) -> list[Recipe]:
         _recipe("single-target-2d", lambda: cls(n_components=1), y=_Y1[:, None]),
         _recipe("unscaled", lambda: cls(n_components=3, scale=False)),
         _recipe("dataframe", cls, X=_dataframe(_X40), Xq=_dataframe(_XQ)),
+        _recipe(
+            "pandas-output",
+            lambda: cls().set_output(transform="pandas"),
+            X=_dataframe(_X40),
+            Xq=_dataframe(_XQ),
+        ),
     ]
 
 
@@ -98,6 +104,13 @@ def _pls_svd(cls: type) -> list[Recipe]:
         _recipe("multi-target", cls, invertible=False),
         _recipe("unscaled", lambda: cls(scale=False), invertible=False),
         _recipe("single-target-1d", lambda: cls(n_components=1), y=_Y1, invertible=False),
+        _recipe(
+            "pandas-output",
+            lambda: cls().set_output(transform="pandas"),
+            X=_dataframe(_X40),
+            Xq=_dataframe(_XQ),
+            invertible=False,
+        ),
     ]
 
 

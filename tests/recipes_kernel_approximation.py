@@ -141,6 +141,14 @@ def _nystroem(cls: type) -> list[Recipe]:
             "sparse", lambda: cls(n_components=10, random_state=0), X=_sparse(_X40), Xq=_sparse(_XQ)
         )
     )
+    out.append(
+        _recipe(
+            "pandas-output",
+            lambda: cls(n_components=6, random_state=0).set_output(transform="pandas"),
+            X=_dataframe(_X40),
+            Xq=_dataframe(_XQ),
+        )
+    )
     # the basis rows keep the input's dtype (float32, or int64 for integer input)
     out.append(
         _recipe(
@@ -173,6 +181,12 @@ def _additive_chi2(cls: type) -> list[Recipe]:
     return [
         _recipe("dense", cls, X=_P40, Xq=_PQ),
         _recipe("one-step", lambda: cls(sample_steps=1), X=_P40, Xq=_PQ),
+        _recipe(
+            "pandas-output",
+            lambda: cls().set_output(transform="pandas"),
+            X=_dataframe(_P40),
+            Xq=_dataframe(_PQ),
+        ),
         _recipe(
             "three-steps-sparse", lambda: cls(sample_steps=3), X=_sparse(_P40), Xq=_sparse(_PQ)
         ),

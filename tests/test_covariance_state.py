@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from sklearn.covariance import (
     EllipticEnvelope,
     EmpiricalCovariance,
+    GraphicalLasso,
     GraphicalLassoCV,
     LedoitWolf,
     MinCovDet,
@@ -169,3 +171,19 @@ def test_scipy_does_not_check_the_precision_against_the_query() -> None:
 
     wrong = cdist(np.ones((2, 5)), np.zeros((1, 5)), "mahalanobis", VI=np.eye(7))
     assert wrong.shape == (2, 1)  # no error raised: the extra rows and columns are ignored
+
+
+def test_a_fitted_graphical_lasso_missing_one_fitted_attribute_is_refused() -> None:
+    # GraphicalLasso sets store_precision in __init__, so its fitted attributes are optional in
+    # the schema and required together by an invariant
+    doc = _doc("graphical-cv")
+    del doc["model"]["state"]["alpha_"]
+    problems = [str(p) for p in milo_codec.validate(json.dumps(doc)).problems]
+    assert problems == [f"{S}.alpha_: is missing: a fitted model has every fitted attribute"]
+
+
+@pytest.mark.parametrize("cls", [EmpiricalCovariance, MinCovDet, GraphicalLasso, GraphicalLassoCV])
+def test_an_unfitted_estimator_round_trips(cls: type) -> None:
+    model = cls()
+    loaded = milo_codec.loads(milo_codec.dumps(model))
+    assert list(vars(loaded).items()) == list(vars(model).items())

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sklearn.cross_decomposition import PLSSVD, PLSRegression
+from sklearn.cross_decomposition import CCA, PLSSVD, PLSCanonical, PLSRegression
 
 import milo_codec
 
@@ -76,3 +76,21 @@ def test_coefficients_must_cover_every_feature() -> None:
     assert _problems(doc) == [
         f"{S}.coef_: shape[1] is 4 but n_features_in_ is 5 (from {S}.n_features_in_)"
     ]
+
+
+def test_a_fitted_model_missing_one_fitted_attribute_is_refused() -> None:
+    # fitted attributes are optional in the schema (an unfitted PLS model has a state holding
+    # its deflation constants), so the invariant requires them together
+    doc = _doc("multi")
+    del doc["model"]["state"]["x_rotations_"]
+    assert _problems(doc) == [
+        f"{S}.x_rotations_: is missing: a fitted model has every fitted attribute"
+    ]
+
+
+@pytest.mark.parametrize("cls", [PLSRegression, PLSCanonical, CCA, PLSSVD])
+@pytest.mark.parametrize("pandas", [False, True])
+def test_an_unfitted_model_round_trips(cls: type, pandas: bool) -> None:
+    model = cls().set_output(transform="pandas") if pandas else cls()
+    loaded = milo_codec.loads(milo_codec.dumps(model))
+    assert list(vars(loaded).items()) == list(vars(model).items())

@@ -7,6 +7,7 @@ import numpy as np
 from milo_codec.errors import Problem
 from milo_codec.invariants import (
     composite,
+    covariance,
     cross_decomposition,
     ensemble,
     hist_gradient_boosting,
@@ -67,6 +68,7 @@ CHECKS: dict[str, Check] = {
     **composite.CHECKS,
     **cross_decomposition.CHECKS,
     **kernel_approximation.CHECKS,
+    **covariance.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.
