@@ -144,6 +144,12 @@ def _elliptic_envelope(cls: type) -> list[Recipe]:
             y=y,
         ),
         _recipe(
+            "no-precision",
+            lambda: cls(store_precision=False, random_state=0),
+            robust=True,
+            y=y,
+        ),
+        _recipe(
             "dataframe",
             lambda: cls(random_state=0),
             X=_dataframe(_X60),
@@ -179,6 +185,10 @@ def _graphical_lasso_cv(cls: type) -> list[Recipe]:
         _recipe(
             "alphas-list-lars",
             lambda: cls(alphas=[0.01, 0.1, 0.5], mode="lars", cv=3, assume_centered=True),
+        ),
+        _recipe(
+            "alphas-array",
+            lambda: cls(alphas=np.array([0.05, 0.2]), cv=3),
         ),
         _recipe("default-cv", lambda: cls(alphas=2, n_refinements=1)),
         _recipe(
