@@ -187,3 +187,33 @@ def test_an_unfitted_estimator_round_trips(cls: type) -> None:
     model = cls()
     loaded = milo_codec.loads(milo_codec.dumps(model))
     assert list(vars(loaded).items()) == list(vars(model).items())
+
+
+def test_whatever_loads_answers_mahalanobis_in_a_surviving_process(tmp_path: Path) -> None:
+    """Random resizes of the arrays scipy reads and of n_features_in_: every file is refused,
+    or loads and answers (same-shape resizes), without taking the process down."""
+    rng = np.random.RandomState(0)
+    fields = ("location_", "covariance_", "precision_", "raw_location_", "raw_covariance_")
+    docs = []
+    for i in range(40):
+        doc = _doc(sorted(FITS)[i % len(FITS)])
+        state = doc["model"]["state"]
+        if i % 5 == 0:
+            state["n_features_in_"] = int(rng.randint(1, 9))
+        else:
+            present = [f for f in fields if isinstance(state.get(f), dict)]
+            field = present[rng.randint(len(present))]
+            rank = len(state[field]["ndarray"]["shape"])
+            n, m = rng.randint(1, 9, size=2)
+            state[field] = nd(np.eye(8)[:n, :m] if rank == 2 else np.ones(n))
+        docs.append(doc)
+    path = tmp_path / "mutated.json"
+    path.write_text(json.dumps(docs), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", _LOAD_ALL, str(path)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, f"the process died ({done.returncode}): {done.stderr[-2000:]}"
+    results = [error for error, _ in json.loads(done.stdout)]
+    assert len(results) == len(docs)
+    assert set(results) <= {INVARIANT, SCHEMA, "LOADED"}
+    assert results.count(INVARIANT) > len(docs) // 2
