@@ -205,8 +205,14 @@ def _skewed_chi2(cls: type) -> list[Recipe]:
             X=_P40.astype(np.float32),
             Xq=_PQ.astype(np.float32),
         ),
+        # the input may go down to -skewedness: negative values with a larger skewedness
         _recipe(
-            "sparse", lambda: cls(n_components=10, random_state=2), X=_sparse(_P40), Xq=_sparse(_PQ)
+            "pandas-output-skewed",
+            lambda: cls(skewedness=2.0, n_components=6, random_state=1).set_output(
+                transform="pandas"
+            ),
+            X=_dataframe(_X40 * 0.5),
+            Xq=_dataframe(_XQ * 0.5),
         ),
     ]
 
