@@ -8,9 +8,12 @@ from milo_codec.errors import Problem
 from milo_codec.invariants import (
     cluster,
     composite,
+    covariance,
+    cross_decomposition,
     ensemble,
     feature_selection,
     hist_gradient_boosting,
+    kernel_approximation,
     model_selection,
     neighbors,
     neural_network,
@@ -69,6 +72,9 @@ CHECKS: dict[str, Check] = {
     **cluster.CHECKS,
     **feature_selection.CHECKS,
     **model_selection.CHECKS,
+    **cross_decomposition.CHECKS,
+    **kernel_approximation.CHECKS,
+    **covariance.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.
