@@ -8,6 +8,7 @@ from milo_codec.errors import Problem
 from milo_codec.invariants import (
     composite,
     ensemble,
+    gaussian_process,
     hist_gradient_boosting,
     neighbors,
     neural_network,
@@ -63,6 +64,7 @@ CHECKS: dict[str, Check] = {
     **neighbors.CHECKS,
     **neural_network.CHECKS,
     **composite.CHECKS,
+    **gaussian_process.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.
