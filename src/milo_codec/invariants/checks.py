@@ -10,6 +10,7 @@ from milo_codec.invariants import (
     ensemble,
     gaussian_process,
     hist_gradient_boosting,
+    mixture,
     neighbors,
     neural_network,
     svm,
@@ -65,6 +66,7 @@ CHECKS: dict[str, Check] = {
     **neural_network.CHECKS,
     **composite.CHECKS,
     **gaussian_process.CHECKS,
+    **mixture.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.
