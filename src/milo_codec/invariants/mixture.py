@@ -55,10 +55,14 @@ def _factor_diagonal(factor: np.ndarray, covariance_type: str) -> np.ndarray:
 
 def mixture_covariances(params: dict, state: dict, path: str) -> list[Problem]:
     covariance_type = params.get("covariance_type")
-    k, d = params.get("n_components"), state.get("n_features_in_")
-    if covariance_type not in ("full", "tied", "diag", "spherical") or type(d) is not int:
+    n_components, d = params.get("n_components"), state.get("n_features_in_")
+    if (
+        covariance_type not in ("full", "tied", "diag", "spherical")
+        or type(d) is not int
+        or n_components is None
+    ):
         return []
-    k = int(k)
+    k = int(n_components)
     at = f"{path}.state"
     problems = []
     want = _layout(covariance_type, k, d)
