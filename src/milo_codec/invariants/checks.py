@@ -11,6 +11,7 @@ from milo_codec.invariants import (
     gaussian_process,
     hist_gradient_boosting,
     mixture,
+    multiclass,
     neighbors,
     neural_network,
     svm,
@@ -67,6 +68,7 @@ CHECKS: dict[str, Check] = {
     **composite.CHECKS,
     **gaussian_process.CHECKS,
     **mixture.CHECKS,
+    **multiclass.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.
