@@ -126,7 +126,7 @@ def _gpr(cls: type) -> list[Recipe]:
                 )
                 + PairwiseKernel(0.5, metric="laplacian")
                 + WhiteKernel(),
-                random_state=0,
+                random_state=np.random.RandomState(0),
                 n_restarts_optimizer=1,
             ),
             _dataframe(_X30),
@@ -136,5 +136,84 @@ def _gpr(cls: type) -> list[Recipe]:
     ]
 
 
+def _gpc_queries(Xq: Any) -> dict[str, Callable[[Any], Any]]:
+    def lml_at_theta(est: Any) -> Any:
+        # With warm_start, finding the posterior mode stores it in f_cached: ask a copy, so
+        # the model compared (and the one written) is the fitted one.
+        return copy.deepcopy(est).log_marginal_likelihood(est.kernel_.theta)
+
+    return {
+        "log_marginal_likelihood()": lambda est: est.log_marginal_likelihood(),
+        "log_marginal_likelihood(theta)": lml_at_theta,
+        # One-vs-rest and one-vs-one models answer with a CompoundKernel of their estimators'.
+        "kernel_(X)": lambda est: est.kernel_(copy.deepcopy(Xq)),
+        "kernel_.diag(X)": lambda est: est.kernel_.diag(copy.deepcopy(Xq)),
+    }
+
+
+_LABELS = np.array(["ham", "spam", "eggs"])
+
+
+def _gpc(cls: type) -> list[Recipe]:
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel, Matern, WhiteKernel
+
+    return [
+        _recipe(
+            "binary-rbf",
+            lambda: cls(kernel=RBF(), random_state=0),
+            _X30,
+            _y_class(30, 2),
+            extra=_gpc_queries,
+        ),
+        _recipe(
+            "one-vs-rest-str-labels",
+            lambda: cls(kernel=ConstantKernel() * RBF([1.0, 1.0, 1.0]), random_state=0),
+            _X30,
+            _LABELS[_y_class(30, 3)],
+            extra=_gpc_queries,
+        ),
+        _recipe(
+            "one-vs-one",
+            lambda: cls(
+                kernel=Matern(nu=0.5) + WhiteKernel(),
+                multi_class="one_vs_one",
+                random_state=np.random.RandomState(0),
+            ),
+            _X30,
+            _y_class(30, 3),
+            extra=_gpc_queries,
+        ),
+        _recipe(
+            "binary-default-kernel-no-optimizer-dataframe",
+            lambda: cls(optimizer=None, warm_start=True, max_iter_predict=20),
+            _dataframe(_X30),
+            _LABELS[_y_class(30, 2)],
+            extra=_gpc_queries,
+        ),
+    ]
+
+
+def _binary_gpc(cls: type) -> list[Recipe]:
+    from sklearn.gaussian_process.kernels import RBF, DotProduct
+
+    return [
+        _recipe(
+            "rbf",
+            lambda: cls(kernel=RBF(), random_state=0),
+            _X30,
+            _y_class(30, 2),
+            extra=_gpc_queries,
+        ),
+        _recipe(
+            "dot-product-str-labels",
+            lambda: cls(kernel=DotProduct() ** 2, random_state=0, n_restarts_optimizer=1),
+            _X30,
+            _LABELS[_y_class(30, 2)],
+            extra=_gpc_queries,
+        ),
+    ]
+
+
 RECIPES["GaussianProcessRegressor"] = _gpr
-_ = _y_class
+RECIPES["GaussianProcessClassifier"] = _gpc
+RECIPES["_BinaryGaussianProcessClassifierLaplace"] = _binary_gpc

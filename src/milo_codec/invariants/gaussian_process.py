@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
 from milo_codec.invariants.base import Check
 from milo_codec.objects.base import Pending
@@ -58,6 +59,9 @@ def _kernel_dims(payload: dict, n_features: int, where: str) -> list[Problem]:
 def gp_kernel(params: dict, state: dict, path: str) -> list[Problem]:
     """The kernels a Gaussian process holds fit its number of features."""
     n_features = state.get("n_features_in_")
+    X = state.get("X_train_")
+    if type(n_features) is not int and isinstance(X, np.ndarray) and X.ndim == 2:
+        n_features = X.shape[1]  # the binary Laplace classifier keeps no n_features_in_
     if type(n_features) is not int:
         return []
     problems = []
@@ -124,7 +128,91 @@ def gpr_fitted(params: dict, state: dict, path: str) -> list[Problem]:
     return problems
 
 
+def gpc_binary_fitted(params: dict, state: dict, path: str) -> list[Problem]:
+    """Targets index the two classes; the Cholesky factor of B is one."""
+    problems = _cholesky_factor(state.get("L_"), f"{path}.state.L_")
+    y = state.get("y_train_")
+    if isinstance(y, np.ndarray) and not np.isin(y, (0, 1)).all():
+        problems.append(Problem(f"{path}.state.y_train_", "targets are 0 or 1 (classes_ indices)"))
+    for name in ("pi_", "W_sr_", "f_cached"):
+        v = state.get(name)
+        if isinstance(v, np.ndarray) and not np.isfinite(v).all():
+            problems.append(Problem(f"{path}.state.{name}", "must be finite"))
+    return problems
+
+
+BINARY = "sklearn.gaussian_process._gpc._BinaryGaussianProcessClassifierLaplace"
+_MULTI = {
+    "one_vs_rest": "sklearn.multiclass.OneVsRestClassifier",
+    "one_vs_one": "sklearn.multiclass.OneVsOneClassifier",
+}
+
+
+def _node_state(node: NodeModel) -> dict[str, Any]:
+    return node.state.fields_by_json_name() if node.state is not None else {}
+
+
+def gpc_base(params: dict, state: dict, path: str) -> list[Problem]:
+    """base_estimator_ is the binary classifier, or the multi-class wrapper of binary ones."""
+    base, classes = state.get("base_estimator_"), state.get("classes_")
+    at = f"{path}.state.base_estimator_"
+    if not (isinstance(base, NodeModel) and isinstance(classes, np.ndarray)):
+        return []
+    n = classes.shape[0]
+    want = BINARY if n == 2 else _MULTI.get(str(params.get("multi_class")))
+    got = base.codec().class_path
+    if got != want:
+        return [Problem(at, f"must be a {want} for {n} classes, not {got}")]
+    base_state = _node_state(base)
+    if base.state is None:
+        return [Problem(at, "must be fitted")]
+    base_classes = base_state.get("classes_")
+    binarizer = base_state.get("label_binarizer_")
+    if not isinstance(base_classes, np.ndarray) and isinstance(binarizer, NodeModel):
+        # one-vs-rest writes its classes_ as an alias of its label binarizer's
+        base_classes = _node_state(binarizer).get("classes_")
+    if not (
+        isinstance(base_classes, np.ndarray)
+        and base_classes.shape == classes.shape
+        and base_classes.dtype == classes.dtype
+        and bool((base_classes == classes).all())
+    ):
+        return [Problem(f"{at}.state.classes_", "must be the model's classes_")]
+    if n == 2:
+        return _binary_features([(at, base)], state.get("n_features_in_"))
+    problems = []
+    parts = base_state.get("estimators_")
+    estimator = base.params.fields_by_json_name().get("estimator")
+    for where, part in [
+        (f"{at}.params.estimator", estimator),
+        *((f"{at}.state.estimators_[{i}]", e) for i, e in enumerate(parts or ())),
+    ]:
+        if not (isinstance(part, NodeModel) and part.codec().class_path == BINARY):
+            problems.append(Problem(where, f"must be a {BINARY}"))
+    if not problems:
+        named = [(f"{at}.state.estimators_[{i}]", e) for i, e in enumerate(parts or ())]
+        problems.extend(_binary_features(named, state.get("n_features_in_")))
+    return problems
+
+
+def _binary_features(parts: list[tuple[str, NodeModel]], n_features: Any) -> list[Problem]:
+    """Each binary classifier's training data has the model's number of features."""
+    problems = []
+    for where, part in parts:
+        X = _node_state(part).get("X_train_")
+        if type(n_features) is int and isinstance(X, np.ndarray) and X.shape[1] != n_features:
+            problems.append(
+                Problem(
+                    f"{where}.state.X_train_",
+                    f"has {X.shape[1]} features but the model has {n_features}",
+                )
+            )
+    return problems
+
+
 CHECKS: dict[str, Check] = {
     "gp_kernel": gp_kernel,
     "gpr_fitted": gpr_fitted,
+    "gpc_binary_fitted": gpc_binary_fitted,
+    "gpc_base": gpc_base,
 }

@@ -125,10 +125,25 @@ def _encode_kernel(kernel: Any, encode: Encode, path: str) -> Any:
         raise TypeError(
             f"PairwiseKernel metrics other than {', '.join(PAIRWISE_METRICS)} (this one is {shown})"
         )
-    return {
-        "name": name,
-        "params": {p: encode(v, f"{path}.params.{p}") for p, v in attributes.items()},
-    }
+    params: dict[str, Any] = {}
+    for p, v in attributes.items():
+        at = f"{path}.params.{p}"
+        form = KERNELS[name][p]
+        # Kernels inside a kernel are written out, never as aliases: a payload is not an
+        # addressable place, and the composition must stay a tree.
+        if form == _KERNEL:
+            params[p] = _nested_payload(v, encode, at)
+        elif form == _KERNELS and type(v) is list:
+            params[p] = [_nested_payload(x, encode, f"{at}[{i}]") for i, x in enumerate(v)]
+        else:
+            params[p] = encode(v, at)
+    return {"name": name, "params": params}
+
+
+def _nested_payload(kernel: Any, encode: Encode, path: str) -> Any:
+    if not _is_kernel(kernel):
+        return encode(kernel, path)  # not a kernel: the schema refuses it, naming the path
+    return {"kernel": _encode_kernel(kernel, encode, f"{path}.kernel")}
 
 
 def _qualname(f: Any) -> str:
@@ -332,5 +347,8 @@ KINDS: tuple[ObjectKind, ...] = (
         encode=_encode_kernel,
         decoder=_decoder,
         build=_build,
+        # A multi-class GaussianProcessClassifier hands its own kernel object to the binary
+        # classifier it clones for each class: written once, it comes back shared.
+        shareable=True,
     ),
 )
