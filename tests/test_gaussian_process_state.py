@@ -436,3 +436,82 @@ def test_unfitted_models_round_trip() -> None:
         GaussianProcessClassifier(kernel=Matern(nu=np.inf), random_state=np.random.RandomState(4)),
     ):
         _round_trip(model)
+
+
+# ---------------------------------------------------------------------------
+# Whatever loads must not crash the process: every array (at any depth) is cut short, cut
+# narrower or grown by a row, one at a time, and every file that loads is queried.
+
+_PREDICT_ALL = """
+import json, sys, warnings
+import numpy as np
+import milo_codec
+from milo_codec.errors import InvariantError, SchemaError
+warnings.simplefilter("ignore")
+data = json.load(open(sys.argv[1], encoding="utf-8"))
+Xq = np.asarray(data["query"])
+loaded = refused = 0
+for doc in data["docs"]:
+    try:
+        model = milo_codec.loads(json.dumps(doc))
+    except (SchemaError, InvariantError):
+        refused += 1
+        continue
+    loaded += 1
+    for query in (
+        lambda m: m.predict(Xq),
+        lambda m: m.predict_proba(Xq),
+        lambda m: m.predict(Xq, return_std=True),
+        lambda m: m.predict(Xq, return_cov=True),
+        lambda m: m.sample_y(Xq, 2, random_state=0),
+        lambda m: m.log_marginal_likelihood(m.kernel_.theta),
+    ):
+        try:
+            query(model)
+        except Exception:
+            pass  # a Python error is fine; only a dead process is not
+print(loaded, refused)
+"""
+
+
+def _array_mutations(node: Any) -> list[Callable[[], None]]:
+    """Closures that each change one array somewhere inside ``node`` (in place)."""
+    out: list[Callable[[], None]] = []
+    if isinstance(node, dict):
+        if "ndarray" in node and isinstance(node["ndarray"], dict):
+            a = node["ndarray"]
+            if a["dtype"] == "object" or not a["shape"] or not a["shape"][0]:
+                return out
+            data, shape = a["data"], a["shape"]
+
+            def set_to(d: Any, s: list[int]) -> Callable[[], None]:
+                return lambda: a.update(data=d, shape=s)
+
+            out.append(set_to(data[:-1], [shape[0] - 1, *shape[1:]]))
+            out.append(set_to([*data, data[0]], [shape[0] + 1, *shape[1:]]))
+            if len(shape) == 2 and shape[1] > 1:
+                out.append(set_to([row[:-1] for row in data], [shape[0], shape[1] - 1]))
+            return out
+        for v in node.values():
+            out.extend(_array_mutations(v))
+    elif isinstance(node, list):
+        for v in node:
+            out.extend(_array_mutations(v))
+    return out
+
+
+@pytest.mark.parametrize("base", ["gpr-anisotropic", "gpr-normalized-2d", "gpc-binary", "gpc-ovr"])
+def test_whatever_loads_queries_without_crashing(base: str, tmp_path: Any) -> None:
+    docs = []
+    for i in range(len(_array_mutations(_doc(base)))):
+        doc = _doc(base)
+        _array_mutations(doc)[i]()
+        docs.append(doc)
+    path = tmp_path / "docs.json"
+    path.write_text(json.dumps({"docs": docs, "query": X[:5].tolist()}), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", _PREDICT_ALL, str(path)], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, f"the process died ({done.returncode}): {done.stderr[-2000:]}"
+    loaded, refused = map(int, done.stdout.split())
+    assert loaded + refused == len(docs) and refused > 0
