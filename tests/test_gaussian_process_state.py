@@ -118,6 +118,13 @@ def bounds_wrong_shape(doc: dict) -> str:
     return f"{at}: bounds have shape (2, 2) but RBF.length_scale needs (1, 2) or (3, 2)"
 
 
+def bounds_pairs_for_two_of_three(doc: dict) -> str:
+    rbf = _kernel_at(doc, "state", "kernel_")["params"]["k1"]["kernel"]["params"]["k2"]["kernel"]
+    rbf["params"]["length_scale_bounds"] = [{"tuple": [1e-5, 1e5]}, {"tuple": [1e-5, 1e5]}]
+    at = f"{S}.kernel_.kernel.params.k1.kernel.params.k2.kernel.params.length_scale_bounds"
+    return f"{at}: 2 pairs of bounds but RBF.length_scale needs 1 or 3 pairs"
+
+
 def bounds_three_values(doc: dict) -> str:
     kernel = _kernel_at(doc, "state", "kernel_")
     kernel["params"]["length_scale_bounds"] = {"tuple": [1e-5, 1.0, 1e5]}
@@ -275,6 +282,7 @@ CASES: list[tuple[str, Callable[[dict], str], str]] = [
     ("gpr-anisotropic", length_scale_negative, SCHEMA),
     ("gpr-normalized-2d", scalar_length_scale_zero, SCHEMA),
     ("gpr-anisotropic", bounds_wrong_shape, SCHEMA),
+    ("gpr-anisotropic", bounds_pairs_for_two_of_three, SCHEMA),
     ("gpr-normalized-2d", bounds_three_values, SCHEMA),
     ("gpr-normalized-2d", unknown_kernel_class, SCHEMA),
     ("gpr-anisotropic", unknown_kernel_parameter, SCHEMA),
@@ -351,7 +359,12 @@ def test_a_crafted_document_is_refused_with_its_path(
 
 
 def _round_trip(model: Any) -> Any:
+    from jsonschema import Draft202012Validator
+    from test_schemas import BASE, registry
+
     text = milo_codec.dumps(model)
+    validator = Draft202012Validator({"$ref": BASE + "envelope/v1.json"}, registry=registry())
+    assert list(validator.iter_errors(json.loads(text))) == []  # a second validator agrees
     loaded = milo_codec.loads(text)
     assert milo_codec.dumps(loaded) == text
     assert_identical(vars(model), vars(loaded), "__dict__")
@@ -367,6 +380,8 @@ def test_every_kernel_class_round_trips_and_computes_the_same() -> None:
         ExpSineSquared(1.5, 2.0, "fixed", (1.0, 5.0)) * RationalQuadratic(alpha=2.0),
         PairwiseKernel(0.5, metric="sigmoid", pairwise_kernels_kwargs={"coef0": 0.5}),
         RBF(length_scale=[1.0, 2, 3.5], length_scale_bounds=np.array([[1e-3, 1e3]] * 3)),
+        Matern([1.0, 2.0, 0.5], [(1e-3, 1e3), (1e-2, 1e2), (1e-1, 1e1)], nu=0.5),
+        Matern((1.0, 2.0, 3.0), nu=np.inf),
     ]
     for kernel in kernels:
         loaded = _round_trip(GaussianProcessRegressor(kernel=kernel)).kernel
@@ -428,6 +443,15 @@ def test_a_kernel_holding_extra_attributes_is_refused() -> None:
     kernel.note = "fitted elsewhere"
     with pytest.raises(milo_codec.UnsupportedModelError, match="attributes other than"):
         milo_codec.dumps(GaussianProcessRegressor(kernel=kernel))
+
+
+def test_a_loaded_classifier_continues_warm_started_fitting_like_the_original() -> None:
+    """With warm_start, the Laplace approximation starts from f_cached: it must come back."""
+    original = _fit(GaussianProcessClassifier(RBF(), warm_start=True, random_state=0), Y3 == 0)
+    loaded = milo_codec.loads(milo_codec.dumps(original))
+    for model in (original, loaded):
+        _fit(model, Y3 == 0)
+    assert milo_codec.dumps(loaded) == milo_codec.dumps(original)
 
 
 def test_unfitted_models_round_trip() -> None:

@@ -178,11 +178,13 @@ def _field_kind(form: str) -> k.OneOf:
         )
     if form == _BOUNDS:
         end = k.OneOf(_num(ge=0))
+        pair = (k.TupleOf(prefix=(end, end)), k.ListOf(prefix=(end, end)))
         return k.OneOf(
             (
                 k.Str(enum=("fixed",)),
-                k.TupleOf(prefix=(end, end)),
-                k.ListOf(prefix=(end, end)),
+                *pair,
+                # one pair per length scale, e.g. [(1e-3, 1e3)] * n_features
+                k.ListOf(items=k.OneOf(pair), min_items=1),
                 k.NDArray(allowed=(("float64", 1), ("float64", 2))),
             )
         )
@@ -292,6 +294,10 @@ def check_payload(name: str, params: dict) -> tuple[tuple[str, ...], str] | None
         bounds = params[p]
         value = params[p[: -len("_bounds")]]
         n = _elements(value)
+        pairs = type(bounds) is list and isinstance(bounds[0], list | tuple)
+        if pairs and len(bounds) not in (1, n):
+            want = "1 pair" if n == 1 else f"1 or {n} pairs"
+            return (p,), f"{len(bounds)} pairs of bounds but {name}.{p[:-7]} needs {want}"
         if isinstance(bounds, np.ndarray):
             if not (np.isfinite(bounds).all() and (bounds >= 0).all()):
                 return (p,), "bounds must be finite and non-negative"
