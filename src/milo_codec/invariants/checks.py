@@ -12,9 +12,12 @@ from milo_codec.invariants import (
     cross_decomposition,
     ensemble,
     feature_selection,
+    gaussian_process,
     hist_gradient_boosting,
     kernel_approximation,
+    mixture,
     model_selection,
+    multiclass,
     neighbors,
     neural_network,
     svm,
@@ -75,6 +78,9 @@ CHECKS: dict[str, Check] = {
     **cross_decomposition.CHECKS,
     **kernel_approximation.CHECKS,
     **covariance.CHECKS,
+    **gaussian_process.CHECKS,
+    **mixture.CHECKS,
+    **multiclass.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.

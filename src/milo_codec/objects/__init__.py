@@ -8,6 +8,7 @@ from __future__ import annotations
 from milo_codec.objects import (
     cluster,
     compose,
+    gaussian_process,
     hist_gradient_boosting,
     model_selection,
     neighbors,
@@ -28,6 +29,7 @@ _FAMILIES = (
     cluster,
     model_selection,
     masked,
+    gaussian_process,
 )
 OBJECT_KINDS: dict[str, ObjectKind] = {
     kind.tag: kind for family in _FAMILIES for kind in family.KINDS
