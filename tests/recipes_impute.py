@@ -124,7 +124,7 @@ def _indicator(cls: type) -> list[Recipe]:
 
 def _iterative(cls: type) -> list[Recipe]:
     from sklearn.ensemble import ExtraTreesRegressor
-    from sklearn.neighbors import KNeighborsRegressor
+    from sklearn.tree import DecisionTreeRegressor
 
     complete = np.nan_to_num(_XQ, nan=0.25)
 
@@ -157,9 +157,9 @@ def _iterative(cls: type) -> list[Recipe]:
             _XQ,
         ),
         _recipe(
-            "knn-neighbors-descending",
+            "tree-nearest-features-descending",
             lambda: cls(
-                estimator=KNeighborsRegressor(n_neighbors=3),
+                estimator=DecisionTreeRegressor(max_depth=3, random_state=0),
                 n_nearest_features=2,
                 imputation_order="descending",
                 skip_complete=True,
@@ -170,10 +170,16 @@ def _iterative(cls: type) -> list[Recipe]:
             _XQ,
         ),
         _recipe(
-            "dataframe-keep-empty",
+            "keep-empty",
             lambda: cls(max_iter=2, keep_empty_features=True, random_state=0),
-            _dataframe(np.c_[_XF, np.full(40, np.nan)]),
-            _dataframe(np.c_[_XQ, np.full(10, np.nan)]),
+            np.c_[_XF, np.full(40, np.nan)],
+            np.c_[_XQ, np.full(10, np.nan)],
+        ),
+        _recipe(
+            "dataframe-pandas-output",
+            lambda: cls(max_iter=2, random_state=0).set_output(transform="pandas"),
+            _dataframe(_XF),
+            _dataframe(_XQ),
         ),
     ]
 

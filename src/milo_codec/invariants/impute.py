@@ -129,6 +129,11 @@ def iterative_imputer(params: dict, state: dict, path: str) -> list[Problem]:
     problems: list[Problem] = []
     problems += _fitted_node(state.get("initial_imputer_"), _SIMPLE, n, f"{st}.initial_imputer_")
     template = _class(state.get("_estimator"))
+    chosen = params.get("estimator")
+    if template != (_class(chosen) if chosen is not None else "sklearn.linear_model.BayesianRidge"):
+        problems.append(
+            Problem(f"{st}._estimator", "must be of the class of the estimator parameter")
+        )
     sequence = state["imputation_sequence_"]
     n_iter = _int(state.get("n_iter_"))
     n_missing = _int(state.get("n_features_with_missing_"))
