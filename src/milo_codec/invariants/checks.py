@@ -8,6 +8,7 @@ from milo_codec.errors import Problem
 from milo_codec.invariants import (
     composite,
     ensemble,
+    feature_extraction,
     hist_gradient_boosting,
     impute,
     neighbors,
@@ -65,6 +66,7 @@ CHECKS: dict[str, Check] = {
     **neural_network.CHECKS,
     **composite.CHECKS,
     **impute.CHECKS,
+    **feature_extraction.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.
