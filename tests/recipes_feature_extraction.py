@@ -99,13 +99,20 @@ def _count(cls: type) -> list[Recipe]:
         ),
         _text(
             "fixed-vocabulary",
-            lambda: cls(vocabulary={"fox": 1, "dog": 0, "coffee": 2, "lazy dog": 3}, ngram_range=(1, 2)),
+            lambda: cls(
+                vocabulary={"fox": 1, "dog": 0, "coffee": 2, "lazy dog": 3}, ngram_range=(1, 2)
+            ),
         ),
     ]
     if cls.__name__ == "TfidfVectorizer":
         out += [
-            _text("sublinear-l1-no-smooth", lambda: cls(sublinear_tf=True, norm="l1", smooth_idf=False)),
-            _text("no-idf-no-norm", lambda: cls(use_idf=False, norm=None, vocabulary=["fox", "dog"])),
+            _text(
+                "sublinear-l1-no-smooth",
+                lambda: cls(sublinear_tf=True, norm="l1", smooth_idf=False),
+            ),
+            _text(
+                "no-idf-no-norm", lambda: cls(use_idf=False, norm=None, vocabulary=["fox", "dog"])
+            ),
         ]
     return out
 
@@ -119,7 +126,13 @@ def _hashing(cls: type) -> list[Recipe]:
         ),
         _text(
             "char-l1-float32",
-            lambda: cls(analyzer="char_wb", ngram_range=(2, 4), n_features=2**10, norm="l1", dtype=np.float32),
+            lambda: cls(
+                analyzer="char_wb",
+                ngram_range=(2, 4),
+                n_features=2**10,
+                norm="l1",
+                dtype=np.float32,
+            ),
         ),
     ]
 
@@ -167,7 +180,7 @@ def _dict_vectorizer(cls: type) -> list[Recipe]:
 
 def _feature_hasher(cls: type) -> list[Recipe]:
     return [
-        _recipe("dict", lambda: cls(n_features=32), _RECORDS[1:2] + [{"x": 2.0, "y": -1.0}]),
+        _recipe("dict", lambda: cls(n_features=32), [*_RECORDS[1:2], {"x": 2.0, "y": -1.0}]),
         _recipe(
             "string-unsigned",
             lambda: cls(n_features=16, input_type="string", alternate_sign=False),
@@ -187,7 +200,9 @@ def _patches(cls: type) -> list[Recipe]:
     color = rng.rand(2, 6, 7, 3)
     return [
         _recipe("gray-all", lambda: cls(patch_size=(3, 4)), gray),
-        _recipe("gray-sampled", lambda: cls(patch_size=(2, 2), max_patches=5, random_state=0), gray),
+        _recipe(
+            "gray-sampled", lambda: cls(patch_size=(2, 2), max_patches=5, random_state=0), gray
+        ),
         _recipe(
             "color-fraction", lambda: cls(patch_size=(3, 3), max_patches=0.3, random_state=1), color
         ),

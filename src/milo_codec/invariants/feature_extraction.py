@@ -23,6 +23,7 @@ import numpy as np
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
 from milo_codec.invariants.base import Check
+from milo_codec.paths import child
 
 _TFIDF = "sklearn.feature_extraction.text.TfidfTransformer"
 _IDF_PARAMS = ("norm", "use_idf", "smooth_idf", "sublinear_tf")
@@ -50,9 +51,9 @@ def vocabulary_indices(params: dict, state: dict, path: str) -> list[Problem]:
     for term, i in zip(vocabulary, indices, strict=True):
         assert i is not None
         if not 0 <= i < n:
-            return [Problem(f"{field}.{term}", f"column index {i} is outside [0, {n})")]
+            return [Problem(child(f"{field}.dict", term), f"column index {i} is outside [0, {n})")]
         if seen[i]:
-            return [Problem(f"{field}.{term}", f"column index {i} is used by two terms")]
+            return [Problem(child(f"{field}.dict", term), f"column index {i} is used by two terms")]
         seen[i] = True
     return []
 
@@ -74,9 +75,7 @@ def text_vocabulary(params: dict, state: dict, path: str) -> list[Problem]:
     given = params.get("vocabulary")
     fixed = state.get("fixed_vocabulary_")
     if fixed is not (given is not None):
-        return [
-            Problem(f"{st}.fixed_vocabulary_", "must be true exactly when vocabulary is given")
-        ]
+        return [Problem(f"{st}.fixed_vocabulary_", "must be true exactly when vocabulary is given")]
     if given is None:
         return []
     expected = _given_vocabulary(given)

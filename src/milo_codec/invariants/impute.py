@@ -99,13 +99,17 @@ def missing_indicator(params: dict, state: dict, path: str) -> list[Problem]:
 def _mask(X: np.ndarray, missing_values: Any) -> np.ndarray:
     if isinstance(missing_values, float) and np.isnan(missing_values):
         return np.isnan(X)
-    return X == missing_values
+    return missing_values == X
 
 
 def knn_imputer(params: dict, state: dict, path: str) -> list[Problem]:
     """The donor mask is the training data's missing mask; _valid_mask its observed columns."""
     fit_X, mask, valid = state.get("_fit_X"), state.get("_mask_fit_X"), state.get("_valid_mask")
-    if not all(isinstance(a, np.ndarray) for a in (fit_X, mask, valid)):
+    if not (
+        isinstance(fit_X, np.ndarray)
+        and isinstance(mask, np.ndarray)
+        and isinstance(valid, np.ndarray)
+    ):
         return []
     st = f"{path}.state"
     if fit_X.shape[0] == 0:
@@ -156,7 +160,8 @@ def iterative_imputer(params: dict, state: dict, path: str) -> list[Problem]:
         payload = getattr(step, "payload", None)
         if not isinstance(payload, dict):
             continue
-        feat, neighbors = _int(payload.get("feat_idx")), payload.get("neighbor_feat_idx")
+        feat = _int(payload.get("feat_idx"))
+        neighbors: Any = payload.get("neighbor_feat_idx")
         if feat is None or not 0 <= feat < n:
             problems.append(Problem(f"{at}.feat_idx", f"must lie in [0, {n}) (n_features_in_)"))
         found = _index_array(neighbors, n, f"{at}.neighbor_feat_idx", "column indices")
@@ -179,9 +184,13 @@ def iterative_imputer(params: dict, state: dict, path: str) -> list[Problem]:
                 )
             )
     lo, hi = state.get("_min_value"), state.get("_max_value")
-    if isinstance(lo, np.ndarray) and isinstance(hi, np.ndarray) and lo.shape == hi.shape:
-        if bool(np.any(lo > hi)) or bool(np.isnan(lo).any() or np.isnan(hi).any()):
-            problems.append(Problem(f"{st}._min_value", "must be <= _max_value, feature by feature"))
+    if (
+        isinstance(lo, np.ndarray)
+        and isinstance(hi, np.ndarray)
+        and lo.shape == hi.shape
+        and (bool(np.any(lo > hi)) or bool(np.isnan(lo).any() or np.isnan(hi).any()))
+    ):
+        problems.append(Problem(f"{st}._min_value", "must be <= _max_value, feature by feature"))
     return problems
 
 

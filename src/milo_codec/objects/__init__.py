@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from milo_codec.objects import (
     hist_gradient_boosting,
+    impute,
     neighbors,
     neural_network,
     random,
     tree,
-    impute,
 )
 from milo_codec.objects.base import ObjectKind
 
