@@ -67,7 +67,10 @@ def _recipe(
 
 
 def _text(rid: str, make: Callable[[], Any]) -> Recipe:
-    return _recipe(rid, make, DOCS, QUERY, extra=_text_queries())
+    extra = _text_queries()
+    # TfidfVectorizer reads its weights through a property of the nested TfidfTransformer
+    extra["idf_"] = lambda est: est.idf_
+    return _recipe(rid, make, DOCS, QUERY, extra=extra)
 
 
 def _count(cls: type) -> list[Recipe]:
