@@ -85,6 +85,11 @@ def _simple(cls: type) -> list[Recipe]:
             _dataframe(_XF),
             _dataframe(_XQ),
         ),
+        _recipe(
+            "dataframe-strings",
+            lambda: cls(strategy="most_frequent", add_indicator=True),
+            _dataframe(_XS),
+        ),
     ]
 
 

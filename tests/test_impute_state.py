@@ -338,3 +338,23 @@ def test_sample_posterior_draws_continue_from_the_written_generator() -> None:
     loaded = milo_codec.loads(milo_codec.dumps(model))
     for _ in range(2):  # each transform advances random_state_ the same way on both
         np.testing.assert_array_equal(loaded.transform(XQ), model.transform(XQ))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        SimpleImputer,
+        KNNImputer,
+        MissingIndicator,
+        IterativeImputer,
+        lambda: SimpleImputer().set_output(transform="pandas"),
+    ],
+    ids=["simple", "knn", "indicator", "iterative", "simple-pandas-output"],
+)
+def test_an_unfitted_imputer_round_trips(make: Callable[[], Any]) -> None:
+    model = make()
+    loaded = milo_codec.loads(milo_codec.dumps(model))
+    assert vars(loaded).keys() == vars(model).keys()
+    assert getattr(loaded, "_sklearn_output_config", None) == getattr(
+        model, "_sklearn_output_config", None
+    )
