@@ -174,6 +174,8 @@ def _iterative(cls: type) -> list[Recipe]:
             _XF,
             _XQ,
         ),
+        _recipe("max-iter-zero", lambda: cls(max_iter=0), _XF, _XQ),
+        _recipe("complete-training-data", lambda: cls(random_state=0), np.nan_to_num(_XF), _XQ),
         _recipe(
             "keep-empty",
             lambda: cls(max_iter=2, keep_empty_features=True, random_state=0),

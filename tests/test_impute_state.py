@@ -250,6 +250,11 @@ def template_of_another_class(doc: dict) -> str:
     return f"{S}._estimator: must be of the class of the estimator parameter"
 
 
+def bounds_dropped(doc: dict) -> str:
+    del _state(doc)["_max_value"]
+    return f"{S}._max_value: is missing: n_iter_ is 2"
+
+
 def bounds_crossed(doc: dict) -> str:
     _state(doc)["_min_value"] = nd(np.array([0.0, 2.0, 0.0, 0.0]))
     _state(doc)["_max_value"] = nd(np.array([1.0, 1.0, 1.0, 1.0]))
@@ -285,6 +290,7 @@ CASES = [
     ("iterative", initial_imputer_narrower, INVARIANT),
     ("iterative", template_of_another_class, INVARIANT),
     ("iterative", bounds_crossed, INVARIANT),
+    ("iterative", bounds_dropped, INVARIANT),
 ]
 
 

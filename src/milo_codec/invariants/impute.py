@@ -145,6 +145,12 @@ def iterative_imputer(params: dict, state: dict, path: str) -> list[Problem]:
         problems.append(Problem(f"{st}.n_features_with_missing_", f"must be <= {n}"))
     if not isinstance(sequence, list):
         return problems
+    if n_iter:  # fit stops before these exist only when it runs no round
+        problems += [
+            Problem(f"{st}.{name}", f"is missing: n_iter_ is {n_iter}")
+            for name in ("_min_value", "_max_value", "n_features_with_missing_")
+            if name not in state
+        ]
     if n_iter == 0 and sequence:
         problems.append(Problem(f"{st}.imputation_sequence_", "must be empty when n_iter_ is 0"))
     elif n_iter and len(sequence) % n_iter:
