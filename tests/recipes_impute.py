@@ -102,7 +102,11 @@ def _knn(cls: type) -> list[Recipe]:
             _XF,
             _XQ,
         ),
-        _recipe("float32", lambda: cls(n_neighbors=2), _XF.astype(np.float32)),
+        _recipe(
+            "float32-numpy-marker",
+            lambda: cls(n_neighbors=2, missing_values=np.float32(np.nan)),
+            _XF.astype(np.float32),
+        ),
         _recipe(
             "int-marker-keep-empty",
             lambda: cls(missing_values=-1, keep_empty_features=True),

@@ -97,7 +97,7 @@ def missing_indicator(params: dict, state: dict, path: str) -> list[Problem]:
 
 
 def _mask(X: np.ndarray, missing_values: Any) -> np.ndarray:
-    if isinstance(missing_values, float) and np.isnan(missing_values):
+    if isinstance(missing_values, float | np.floating) and np.isnan(missing_values):
         return np.isnan(X)
     return missing_values == X
 
