@@ -35,8 +35,9 @@ def test_partial_fit_after_load_matches_the_original(cls: type) -> None:
         loaded = milo_codec.loads(milo_codec.dumps(original))
         X = fitted.X
         rng = np.random.RandomState(42)
-        order = rng.permutation(X.shape[0])[:20]
-        batch = X[order]
+        # raw documents (text vectorizers) are a list, sampled item by item
+        order = rng.permutation(len(X) if isinstance(X, list) else X.shape[0])[:20]
+        batch = [X[i] for i in order] if isinstance(X, list) else X[order]
         args: list[Any] = [batch]
         if fitted.y is not None:
             args.append(np.asarray(fitted.y)[order])

@@ -11,9 +11,11 @@ from milo_codec.invariants import (
     covariance,
     cross_decomposition,
     ensemble,
+    feature_extraction,
     feature_selection,
     gaussian_process,
     hist_gradient_boosting,
+    impute,
     kernel_approximation,
     mixture,
     model_selection,
@@ -81,6 +83,8 @@ CHECKS: dict[str, Check] = {
     **gaussian_process.CHECKS,
     **mixture.CHECKS,
     **multiclass.CHECKS,
+    **impute.CHECKS,
+    **feature_extraction.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.

@@ -10,6 +10,7 @@ from milo_codec.objects import (
     compose,
     gaussian_process,
     hist_gradient_boosting,
+    impute,
     model_selection,
     neighbors,
     neural_network,
@@ -30,6 +31,7 @@ _FAMILIES = (
     model_selection,
     masked,
     gaussian_process,
+    impute,
 )
 OBJECT_KINDS: dict[str, ObjectKind] = {
     kind.tag: kind for family in _FAMILIES for kind in family.KINDS

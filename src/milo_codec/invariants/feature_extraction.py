@@ -1,0 +1,148 @@
+"""Invariants of the sklearn.feature_extraction family, listed in schemas by x-milo-invariants.
+
+CountVectorizer, TfidfVectorizer and DictVectorizer turn each feature into a column index
+through ``vocabulary_`` and build the output as a sparse matrix whose width is
+``len(vocabulary_)``; inverse_transform and get_feature_names_out invert the mapping with an
+argsort of its values. Those indices reach scipy's compiled sparse code, and a repeated or
+out-of-range index silently merges two features or names the wrong one, so the values must
+be exactly a permutation of ``0..n-1``. Where the vocabulary was given as a parameter
+(``fixed_vocabulary_``) or derives from ``feature_names_``, it must be that very mapping; a
+TfidfVectorizer's inner TfidfTransformer must weigh exactly its vocabulary's columns with
+its own idf settings.
+
+HashingVectorizer, FeatureHasher and PatchExtractor hold no fitted state: their parameters'
+bounds (the schema) are all there is to check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from milo_codec.codecs.base import NodeModel
+from milo_codec.errors import Problem
+from milo_codec.invariants.base import Check
+from milo_codec.paths import child
+
+_TFIDF = "sklearn.feature_extraction.text.TfidfTransformer"
+_IDF_PARAMS = ("norm", "use_idf", "smooth_idf", "sublinear_tf")
+
+
+def _index(v: Any) -> int | None:
+    return int(v) if isinstance(v, int | np.integer) and not isinstance(v, bool) else None
+
+
+def vocabulary_indices(params: dict, state: dict, path: str) -> list[Problem]:
+    """vocabulary_ maps strings to the column indices 0..n-1, each used once."""
+    vocabulary = state.get("vocabulary_")
+    if not isinstance(vocabulary, dict):
+        return []
+    field = f"{path}.state.vocabulary_"
+    if not vocabulary:
+        return [Problem(field, "must hold at least one term")]
+    if not all(type(term) is str for term in vocabulary):
+        return [Problem(field, "terms must be strings")]
+    indices = [_index(v) for v in vocabulary.values()]
+    n = len(indices)
+    if any(i is None for i in indices):
+        return [Problem(field, "column indices must be integers")]
+    seen = np.zeros(n, dtype=bool)
+    for term, i in zip(vocabulary, indices, strict=True):
+        assert i is not None
+        if not 0 <= i < n:
+            return [Problem(child(f"{field}.dict", term), f"column index {i} is outside [0, {n})")]
+        if seen[i]:
+            return [Problem(child(f"{field}.dict", term), f"column index {i} is used by two terms")]
+        seen[i] = True
+    return []
+
+
+def _given_vocabulary(vocabulary: Any) -> dict[str, int] | None:
+    """The mapping scikit-learn makes of a vocabulary parameter (a mapping or a term list)."""
+    if isinstance(vocabulary, dict):
+        return {k: _index(v) for k, v in vocabulary.items()}  # type: ignore[misc]
+    if isinstance(vocabulary, list):
+        return {term: i for i, term in enumerate(vocabulary)}
+    return None
+
+
+def text_vocabulary(params: dict, state: dict, path: str) -> list[Problem]:
+    """fixed_vocabulary_ says whether the vocabulary was given; a given one is vocabulary_."""
+    if "vocabulary_" not in state:
+        return []
+    st = f"{path}.state"
+    given = params.get("vocabulary")
+    fixed = state.get("fixed_vocabulary_")
+    if fixed is not (given is not None):
+        return [Problem(f"{st}.fixed_vocabulary_", "must be true exactly when vocabulary is given")]
+    if given is None:
+        return []
+    expected = _given_vocabulary(given)
+    actual = {k: _index(v) for k, v in state["vocabulary_"].items()}
+    if expected is None or list(expected.items()) != list(actual.items()):
+        return [Problem(f"{st}.vocabulary_", "must be the vocabulary parameter, term for term")]
+    return []
+
+
+def tfidf_vectorizer(params: dict, state: dict, path: str) -> list[Problem]:
+    """_tfidf is a TfidfTransformer with the vectorizer's idf settings, fitted on its columns."""
+    if "_tfidf" not in state:
+        return []
+    field = f"{path}.state._tfidf"
+    tfidf = state["_tfidf"]
+    if not isinstance(tfidf, NodeModel) or tfidf.codec().class_path != _TFIDF:
+        return [Problem(field, f"must be a {_TFIDF} model node")]
+    inner = tfidf.params.fields_by_json_name()
+    problems = [
+        Problem(f"{field}.params.{name}", f"must equal the vectorizer's {name}")
+        for name in _IDF_PARAMS
+        if inner.get(name) != params.get(name)
+    ]
+    fitted = tfidf.state.fields_by_json_name() if tfidf.state is not None else {}
+    n = len(state.get("vocabulary_") or ())
+    if _index(fitted.get("n_features_in_")) != n:
+        problems.append(
+            Problem(f"{field}.state.n_features_in_", f"must equal the vocabulary's size ({n})")
+        )
+    if bool(params.get("use_idf")) != ("idf_" in fitted):
+        problems.append(Problem(f"{field}.state.idf_", "must be present exactly when use_idf"))
+    return problems
+
+
+def tfidf_transformer(params: dict, state: dict, path: str) -> list[Problem]:
+    """idf_ exists exactly when use_idf, and weights are at least 1 (log terms plus one)."""
+    if "n_features_in_" not in state:
+        return []
+    idf = state.get("idf_")
+    field = f"{path}.state.idf_"
+    if bool(params.get("use_idf")) != (idf is not None):
+        return [Problem(field, "must be present exactly when use_idf")]
+    if isinstance(idf, np.ndarray) and not bool(np.all(np.isfinite(idf))):
+        return [Problem(field, "idf weights must be finite")]
+    return []
+
+
+def dict_vectorizer(params: dict, state: dict, path: str) -> list[Problem]:
+    """vocabulary_ numbers feature_names_ in order: name i is column i."""
+    names, vocabulary = state.get("feature_names_"), state.get("vocabulary_")
+    if not isinstance(names, list) or not isinstance(vocabulary, dict):
+        return []
+    expected = [(name, i) for i, name in enumerate(names)]
+    if [(k, _index(v)) for k, v in vocabulary.items()] != expected:
+        return [
+            Problem(
+                f"{path}.state.vocabulary_",
+                "must map feature_names_[i] to i, in the order of feature_names_",
+            )
+        ]
+    return []
+
+
+CHECKS: dict[str, Check] = {
+    "vocabulary_indices": vocabulary_indices,
+    "text_vocabulary": text_vocabulary,
+    "tfidf_vectorizer": tfidf_vectorizer,
+    "tfidf_transformer": tfidf_transformer,
+    "dict_vectorizer": dict_vectorizer,
+}
