@@ -47,6 +47,8 @@ class ModelIR:
     invariants: tuple[str, ...] = ()
     extra_imports: tuple[str, ...] = field(default=())
     notes: str = ""  # the schema's description, shown in README's supported-models table
+    # A module to import before the class: experimental classes are exported only after it.
+    import_first: str | None = None
 
     @property
     def import_module(self) -> str:

@@ -60,12 +60,22 @@ class Lowering:
                 "x-milo-class",
                 "x-milo-derived",
                 "x-milo-invariants",
+                "x-milo-import-first",
             },
         )
         class_path = s.get("x-milo-class")
         if not isinstance(class_path, str) or not class_path.startswith("sklearn."):
             raise self.fail(
                 "/x-milo-class", "must name the public class path, e.g. sklearn.linear_model.Ridge"
+            )
+        import_first = s.get("x-milo-import-first")
+        if import_first is not None and not (
+            isinstance(import_first, str)
+            and re.fullmatch(r"sklearn\.experimental\.enable_[a-z_]+", import_first)
+        ):
+            raise self.fail(
+                "/x-milo-import-first",
+                "must name a module of sklearn.experimental that enables the class",
             )
         expected_path = class_path.replace(".", "/") + "/"
         rel = self.file.path.as_posix()
@@ -116,6 +126,7 @@ class Lowering:
             derived=derived,
             invariants=invariants,
             notes=s.get("description", ""),
+            import_first=import_first,
         )
 
     def object_fields(self, s: dict, pointer: str, shapes: bool) -> tuple[FieldIR, ...]:

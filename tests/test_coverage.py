@@ -8,7 +8,9 @@ supported (or consciously excluded).
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
+import numpy as np
 import pytest
 from sklearn.experimental import enable_halving_search_cv, enable_iterative_imputer  # noqa: F401
 from sklearn.utils.discovery import all_estimators
@@ -63,3 +65,27 @@ def test_supported_public_classes_are_scikit_learn_estimators() -> None:
     """The registry holds nothing beyond all_estimators() except private nodes inside models."""
     extra = {p for p in SUPPORTED if p not in ALL and not p.rsplit(".", 1)[1].startswith("_")}
     assert extra == set()
+
+
+def test_experimental_classes_load_in_a_fresh_interpreter(tmp_path: Path) -> None:
+    """The reader imports sklearn.experimental's enablers itself (x-milo-import-first)."""
+    from crafted import load_in_children
+    from sklearn.impute import IterativeImputer
+    from sklearn.model_selection import HalvingGridSearchCV
+    from sklearn.tree import DecisionTreeClassifier
+
+    X = np.random.RandomState(0).randn(60, 3)
+    y = np.arange(60) % 2
+    docs: dict[str, str | dict] = {
+        "halving": milo_codec.dumps(
+            HalvingGridSearchCV(
+                DecisionTreeClassifier(), {"max_depth": [1, 2]}, random_state=0
+            ).fit(X, y)
+        ),
+        "iterative": milo_codec.dumps(IterativeImputer().fit(X)),
+    }
+    out = load_in_children(docs, tmp_path, then="model.predict if hasattr(model, 'predict') else 0")
+    assert {name: o.status for name, o in out.items()} == {
+        "halving": "loaded",
+        "iterative": "loaded",
+    }, out

@@ -30,6 +30,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "src"))
 
 from recipes import recipes_for, unfitted  # noqa: E402
+from sklearn.experimental import (  # noqa: E402, F401  (public paths of experimental classes)
+    enable_halving_search_cv,
+    enable_iterative_imputer,
+)
 
 from milo_codec.errors import UnsupportedModelError  # noqa: E402
 from milo_codec.objects import OBJECT_KINDS  # noqa: E402
