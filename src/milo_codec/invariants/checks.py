@@ -7,8 +7,10 @@ import numpy as np
 from milo_codec.errors import Problem
 from milo_codec.invariants import (
     composite,
+    decomposition,
     ensemble,
     hist_gradient_boosting,
+    manifold,
     neighbors,
     neural_network,
     svm,
@@ -63,6 +65,8 @@ CHECKS: dict[str, Check] = {
     **neighbors.CHECKS,
     **neural_network.CHECKS,
     **composite.CHECKS,
+    **decomposition.CHECKS,
+    **manifold.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.
