@@ -370,3 +370,20 @@ def test_an_allow_listed_function_where_only_options_are_allowed_is_refused() ->
     with pytest.raises(UnsupportedModelError) as e:
         milo_codec.dumps(FastICA(fun=np.tanh))
     assert f"{P}.fun: expected one of 'cube', 'exp', 'logcosh'" in str(e.value)
+
+
+# ---------------------------------------------------------------------------
+# A known difference, kept visible: strided arrays are written compactly (schemas/README.md
+# §3.1), and IncrementalPCA's components_ is a row slice of a Fortran-ordered matrix whose
+# stride BLAS sees. transform() then differs in the last bit (up to 5.6e-17 here); a pickle
+# or deepcopy round trip compacts the array too and differs by the same amount.
+
+
+@pytest.mark.xfail(strict=True, reason="the stride of a sliced Fortran-ordered array is not kept")
+def test_incremental_pca_with_fewer_components_transforms_bit_identically() -> None:
+    Xf = np.random.RandomState(0).randn(60, 5)
+    est = _fit(IncrementalPCA(n_components=3, batch_size=20), Xf)
+    assert not est.components_.flags.c_contiguous and not est.components_.flags.f_contiguous
+    loaded = milo_codec.loads(milo_codec.dumps(est))
+    Xq = np.random.RandomState(7).randn(12, 5)
+    assert np.array_equal(est.transform(Xq), loaded.transform(Xq))
