@@ -164,6 +164,11 @@ def nmf_counts_disagree(m: dict) -> list[str]:
     return [f"{S}.n_components_: is 3 but _n_components is 2"]
 
 
+def nmf_beta_loss_disagrees(m: dict) -> list[str]:
+    m["state"]["_beta_loss"] = 1
+    return [f"{S}._beta_loss: is 1 but beta_loss 'frobenius' means 2"]
+
+
 def coder_dictionary_wrong_shape(m: dict) -> list[str]:
     m["params"]["dictionary"] = nd(np.eye(4))
     return [f"{P}.dictionary: has shape [4, 4] but n_components_ and n_features_in_ are [3, 4]"]
@@ -188,6 +193,7 @@ IN_PROCESS = [
     ("ica", ica_whiten_true, INVARIANT),
     ("ica-no-whiten", ica_unwhitened_with_mean, INVARIANT),
     ("nmf", nmf_counts_disagree, INVARIANT),
+    ("nmf", nmf_beta_loss_disagrees, INVARIANT),
     ("coder", coder_dictionary_wrong_shape, INVARIANT),
     ("coder", coder_dictionary_of_integers, INVARIANT),
 ]

@@ -115,12 +115,27 @@ def fast_ica_whitening(params: dict, state: dict, path: str) -> list[Problem]:
     return problems
 
 
+_BETA_LOSSES = {"frobenius": 2, "kullback-leibler": 1, "itakura-saito": 0}
+
+
 def nmf_components(params: dict, state: dict, path: str) -> list[Problem]:
-    """The effective component count is recorded twice; both size components_."""
+    """The effective component count is recorded twice, and both size components_; the
+    multiplicative updates of transform() use the beta loss the parameter names."""
+    problems = []
     a, b = _int(state.get("_n_components")), _int(state.get("n_components_"))
     if a is not None and b is not None and a != b:
-        return [Problem(f"{path}.state.n_components_", f"is {b} but _n_components is {a}")]
-    return []
+        problems.append(Problem(f"{path}.state.n_components_", f"is {b} but _n_components is {a}"))
+    beta = params.get("beta_loss")
+    expected = _BETA_LOSSES.get(beta, beta) if isinstance(beta, str) else beta
+    effective = state.get("_beta_loss")
+    if "_beta_loss" in state and (type(effective) is bool or effective != expected):
+        problems.append(
+            Problem(
+                f"{path}.state._beta_loss",
+                f"is {effective!r} but beta_loss {beta!r} means {expected!r}",
+            )
+        )
+    return problems
 
 
 def lda_topics(params: dict, state: dict, path: str) -> list[Problem]:
