@@ -393,3 +393,92 @@ def test_incremental_pca_with_fewer_components_transforms_bit_identically() -> N
     loaded = milo_codec.loads(milo_codec.dumps(est))
     Xq = np.random.RandomState(7).randn(12, 5)
     assert np.array_equal(est.transform(Xq), loaded.transform(Xq))
+
+
+# ---------------------------------------------------------------------------
+# Many mutations of real files, one subprocess: whatever still loads must transform without
+# taking the process down (a Python exception is fine; a crash or a hang is not).
+
+_LOAD_AND_TRANSFORM = """
+import sys
+import warnings
+import numpy as np
+import milo_codec
+from milo_codec.errors import MiloError
+warnings.simplefilter("ignore")
+for path in sys.argv[1:]:
+    try:
+        est = milo_codec.loads(open(path, encoding="utf-8").read())
+    except MiloError:
+        print("REFUSED")
+        continue
+    Xq = np.random.RandomState(1).poisson(1.5, size=(5, est.n_features_in_)).astype(float)
+    try:
+        est.transform(Xq)
+    except Exception as e:
+        print("RAISED", type(e).__name__)
+    else:
+        print("TRANSFORMED")
+"""
+
+
+def _mutations(node: dict, where: str) -> list[tuple[str, Callable[[dict], None]]]:
+    """Ways to make one field of a model node (or of its nested parts) disagree."""
+    out: list[tuple[str, Callable[[dict], None]]] = []
+    for name, value in node.get("state", {}).items():
+
+        def at(m: dict, name: str = name) -> dict:
+            return m["state"]
+
+        if isinstance(value, dict) and "ndarray" in value and value["ndarray"]["dtype"] != "object":
+            shape = value["ndarray"]["shape"]
+            for axis in range(len(shape)):
+                if shape[axis] > 1:
+
+                    def shrink(m: dict, name: str = name, axis: int = axis) -> None:
+                        a = arr(m["state"][name])
+                        m["state"][name] = nd(np.delete(a, -1, axis=axis))
+
+                    out.append((f"{where}.{name}-shrink{axis}", shrink))
+        elif type(value) is int and not isinstance(value, bool):
+            for delta in (-1, 1):
+
+                def bump(m: dict, name: str = name, delta: int = delta) -> None:
+                    m["state"][name] += delta
+
+                out.append((f"{where}.{name}{delta:+d}", bump))
+        elif isinstance(value, dict) and "class" in value:
+            for label, mutate in _mutations(value, f"{where}.{name}"):
+
+                def nested(m: dict, name: str = name, mutate: Callable = mutate) -> None:
+                    mutate(m["state"][name])
+
+                out.append((label, nested))
+    return out
+
+
+def test_whatever_loads_after_a_mutation_transforms_in_a_surviving_process(
+    tmp_path: Path,
+) -> None:
+    paths = []
+    for base in ("lda", "isomap", "lle", "kpca-inverse"):
+        for label, mutate in _mutations(_doc(base)["model"], base):
+            doc = _doc(base)
+            mutate(doc["model"])
+            path = tmp_path / f"{len(paths)}-{label}.json"
+            path.write_text(json.dumps(doc), encoding="utf-8")
+            paths.append(str(path))
+    assert len(paths) > 40
+    done = subprocess.run(
+        [sys.executable, "-c", _LOAD_AND_TRANSFORM, *paths],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, f"the process died ({done.returncode}): {done.stderr}"
+    results = done.stdout.splitlines()
+    assert len(results) == len(paths), done.stdout
+    loaded = [Path(p).name for p, r in zip(paths, results, strict=True) if r != "REFUSED"]
+    # every size that disagrees is caught before construction; only iteration counters,
+    # which no query reads, may change freely
+    assert all("n_iter_" in name or "n_batch_iter_" in name for name in loaded), loaded
