@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from milo_codec.values.arrays import fortran_row_slice, reversed_axes
+
 
 def assert_identical(a: Any, b: Any, path: str = "$", layout: bool = True) -> None:
     """``layout=False`` compares array values and dtypes but not memory layout (for outputs)."""
@@ -73,6 +75,9 @@ def _arrays(a: np.ndarray, b: np.ndarray, path: str, layout: bool = True) -> Non
             b.flags.c_contiguous,
             b.flags.f_contiguous,
         ), f"{path}: memory layout differs"
+    elif fortran_row_slice(a) is not None or reversed_axes(a) is not None:
+        # the leading rows of a Fortran-ordered buffer, or a compact buffer read backwards
+        assert _strides(b) == _strides(a), f"{path}: strides {b.strides} != {a.strides}"
     else:  # a strided view of some larger array comes back as a compact C-ordered copy
         assert b.flags.c_contiguous, f"{path}: a strided array must come back C-contiguous"
     if a.dtype.kind == "O":
@@ -82,6 +87,11 @@ def _arrays(a: np.ndarray, b: np.ndarray, path: str, layout: bool = True) -> Non
         assert np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes(), (
             f"{path}: values differ"
         )
+
+
+def _strides(a: np.ndarray) -> list[int]:
+    """Strides of the axes that have any (numpy ignores a stride over one element)."""
+    return [s for s, n in zip(a.strides, a.shape, strict=True) if n > 1]
 
 
 def _is_frame(v: Any) -> bool:

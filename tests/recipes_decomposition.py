@@ -105,13 +105,13 @@ def _incremental_pca(cls: type) -> list[Recipe]:
             "get_precision": lambda e: e.get_precision(),
         }
 
-    # With fewer components than features, components_ is a row slice of LAPACK's
-    # Fortran-ordered V and transform()'s last bits depend on that stride, which the format
-    # does not keep (see test_decomposition_state.py, the strict xfail on it).
+    # With fewer components than features, components_ is the leading rows of LAPACK's
+    # Fortran-ordered V, and transform()'s last bits depend on that row stride.
     return [
-        _recipe("batches", est(batch_size=20), _X60, _XQ, g),
+        _recipe("batches", est(n_components=3, batch_size=20), _X60, _XQ, g),
         _recipe("whiten", est(n_components=2, whiten=True), _X60, _XQ, g),
-        _recipe("sparse", est(batch_size=20), _SPARSE, _XQ, g),
+        _recipe("sparse", est(n_components=2, batch_size=20), _SPARSE, _XQ, g),
+        _recipe("all-components", est(batch_size=20), _X60, _XQ, g),
         _recipe("float32", est(), _X60.astype(np.float32), _XQ, g),
     ]
 
