@@ -96,6 +96,8 @@ def _spectral_embedding(cls: type) -> list[Recipe]:
             sp.csr_matrix(rbf_kernel(_X40) * (rbf_kernel(_X40) > 0.2)),
         ),
         _recipe("sparse-lobpcg", est(n_neighbors=8, eigen_solver="lobpcg"), _SPARSE),
+        _recipe("float32-rbf", est(affinity="rbf"), _X40.astype(np.float32)),
+        _recipe("float32-nearest-neighbors", est(n_neighbors=8), _X40.astype(np.float32)),
     ]
 
 
@@ -105,6 +107,7 @@ def _tsne(cls: type) -> list[Recipe]:
 
     return [
         _recipe("barnes-hut", est(), _X40),
+        _recipe("float32-exact", est(method="exact"), _X40.astype(np.float32)),
         _recipe("exact-random-init", est(method="exact", init="random"), _X40),
         _recipe(
             "cosine-learning-rate", est(metric="cosine", learning_rate=50.0, method="exact"), _X40
@@ -133,6 +136,7 @@ def _mds(cls: type) -> list[Recipe]:
         _recipe("non-metric-classical-init", est(metric_mds=False, init="classical_mds"), _X40),
         _recipe("precomputed", est(metric="precomputed"), _pairwise(_X40)),
         _recipe("manhattan-3d", est(metric="manhattan", n_components=3), _X40),
+        _recipe("float32", est(), _X40.astype(np.float32)),
     ]
 
 
@@ -141,6 +145,7 @@ def _classical_mds(cls: type) -> list[Recipe]:
         _recipe("euclidean", lambda: cls(), _X40),
         _recipe("precomputed", lambda: cls(metric="precomputed", n_components=3), _pairwise(_X40)),
         _recipe("minkowski-params", lambda: cls(metric="minkowski", metric_params={"p": 3}), _X40),
+        _recipe("float32", lambda: cls(), _X40.astype(np.float32)),
     ]
 
 
