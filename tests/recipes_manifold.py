@@ -29,7 +29,10 @@ def _recipe(rid: str, make: Callable[[], Any], X: Any, Xq: Any = None) -> Recipe
     def fit() -> Fitted:
         est = make()
         _quiet_fit(est, X)
-        return Fitted(rid, est, X if Xq is None else Xq)
+        extra = {}
+        if hasattr(est, "reconstruction_error"):  # Isomap's, from its kernel and distances
+            extra["reconstruction_error"] = lambda e: e.reconstruction_error()
+        return Fitted(rid, est, X if Xq is None else Xq, extra=extra)
 
     return Recipe(rid, fit)
 
