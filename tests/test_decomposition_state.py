@@ -394,8 +394,9 @@ def test_incremental_pca_with_fewer_components_transforms_bit_identically() -> N
 
 
 # ---------------------------------------------------------------------------
-# Many mutations of real files, one subprocess: whatever still loads must transform without
-# taking the process down (a Python exception is fine; a crash or a hang is not).
+# Many mutations of real files, one subprocess (NMF's transform runs Cython coordinate
+# descent sized by _n_components): whatever still loads must transform without taking the
+# process down (a Python exception is fine; a crash or a hang is not).
 
 _LOAD_AND_TRANSFORM = """
 import sys
@@ -459,7 +460,7 @@ def test_whatever_loads_after_a_mutation_transforms_in_a_surviving_process(
     tmp_path: Path,
 ) -> None:
     paths = []
-    for base in ("lda", "isomap", "lle", "kpca-inverse"):
+    for base in ("lda", "isomap", "lle", "kpca-inverse", "nmf"):
         for label, mutate in _mutations(_doc(base)["model"], base):
             doc = _doc(base)
             mutate(doc["model"])
