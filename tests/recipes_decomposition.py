@@ -233,15 +233,15 @@ def _nmf(cls: type) -> list[Recipe]:
     # MiniBatchNMF always runs multiplicative updates (it has no solver parameter)
     mu = {"solver": "mu"} if cls.__name__ == "NMF" else {}
     out = [
-        _recipe("cd-nndsvda", est(n_components=3, init="nndsvda"), _POS, _POS_Q),
+        _recipe("nndsvda", est(n_components=3, init="nndsvda"), _POS, _POS_Q),
         _recipe(
-            "mu-kullback-leibler",
+            "kullback-leibler-random-init",
             est(n_components=2, beta_loss="kullback-leibler", init="random", **mu),
             _POS,
             _POS_Q,
         ),
         _recipe(
-            "mu-itakura-saito",
+            "itakura-saito",
             est(n_components=2, beta_loss="itakura-saito", init="nndsvda", **mu),
             _POS + 0.1,
             _POS_Q + 0.1,
