@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from milo_codec.values.arrays import fortran_row_slice, reversed_axes
+
 # Objects compared through their __dict__ whose comparison is under way (id(a) → id(b)):
 # linked structures (Birch's leaf list) refer back to them, and meeting one again must meet
 # its counterpart again rather than recurse forever.
@@ -93,6 +95,9 @@ def _arrays(a: np.ndarray, b: np.ndarray, path: str, layout: bool = True) -> Non
             b.flags.c_contiguous,
             b.flags.f_contiguous,
         ), f"{path}: memory layout differs"
+    elif fortran_row_slice(a) is not None or reversed_axes(a) is not None:
+        # the leading rows of a Fortran-ordered buffer, or a compact buffer read backwards
+        assert _strides(b) == _strides(a), f"{path}: strides {b.strides} != {a.strides}"
     else:  # a strided view of some larger array comes back as a compact C-ordered copy
         assert b.flags.c_contiguous, f"{path}: a strided array must come back C-contiguous"
     if a.dtype.kind == "O":
@@ -141,6 +146,11 @@ def _frozen_distributions(a: Any, b: Any, path: str) -> None:
         {k: v for k, v in vars(b).items() if k != "dist"},
         f"{path}.__dict__",
     )
+
+
+def _strides(a: np.ndarray) -> list[int]:
+    """Strides of the axes that have any (numpy ignores a stride over one element)."""
+    return [s for s, n in zip(a.strides, a.shape, strict=True) if n > 1]
 
 
 def _is_frame(v: Any) -> bool:

@@ -345,6 +345,83 @@ def test_c_ordered_and_strided_arrays_come_back_c_ordered() -> None:
     assert_identical(view, back)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.bool_])
+def test_leading_rows_of_a_fortran_buffer_keep_their_row_stride(dtype: Any) -> None:
+    """e.g. IncrementalPCA's components_ = V[:k]: BLAS results depend on the row stride."""
+    buffer = np.asfortranarray(np.arange(30).reshape(5, 6).astype(dtype))
+    a = buffer[:3]
+    assert not a.flags.c_contiguous and not a.flags.f_contiguous
+    payload = json.loads(encode_to_text(a))["ndarray"]
+    assert (payload["order"], payload["allocated_rows"]) == ("F", 5)
+    back = decode_text(encode_to_text(a))
+    assert back.strides == a.strides
+    assert_identical(a, back)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int32, np.bool_])
+@pytest.mark.parametrize(
+    "view",
+    [
+        lambda a: a[::-1],  # e.g. Vt[::-1] after an eigen solver's ascending order
+        lambda a: a[:, ::-1],
+        lambda a: a[::-1, ::-1],
+        lambda a: np.asfortranarray(a)[::-1],
+        lambda a: a[0][::-1],
+    ],
+    ids=["rows", "columns", "both", "fortran-rows", "1-d"],
+)
+def test_reversed_views_of_compact_buffers_keep_their_strides(dtype: Any, view: Any) -> None:
+    a = view(np.arange(12).reshape(3, 4).astype(dtype))
+    payload = json.loads(encode_to_text(a))["ndarray"]
+    assert payload["reversed_axes"]
+    back = decode_text(encode_to_text(a))
+    assert back.strides == a.strides
+    assert_identical(a, back)
+
+
+@pytest.mark.parametrize(
+    ("axes", "message"),
+    [
+        ([1, 0], "expected axes in increasing order, each of more than one element"),
+        ([2], "expected axes in increasing order, each of more than one element"),
+        ([0, 0], "expected axes in increasing order, each of more than one element"),
+        ([], "expected axes in increasing order, each of more than one element"),
+    ],
+)
+def test_reversed_axes_are_checked(axes: list, message: str) -> None:
+    doc = {"ndarray": {"dtype": "float64", "shape": [2, 3], "data": [[1.0] * 3] * 2}}
+    doc["ndarray"]["reversed_axes"] = axes
+    with pytest.raises(Exception) as e:
+        decode_text(json.dumps(doc))
+    assert message in str(e.value)
+
+
+def test_other_strided_views_and_oversized_buffers_come_back_compact() -> None:
+    f = np.asfortranarray(np.arange(24.0).reshape(4, 6))
+    c = np.arange(24.0).reshape(4, 6)
+    for view in (f[::2], f[1:3].T, c[:, :3], np.asfortranarray(np.ones((5, 1)))[:2]):
+        assert "allocated_rows" not in json.loads(encode_to_text(view))["ndarray"]
+    huge = np.zeros((1 << 20, 8), order="F")[:1]  # 8 elements in a buffer of 2**23
+    back = decode_text(encode_to_text(huge))
+    assert back.flags.c_contiguous
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({"order": "F", "allocated_rows": 2}, "expected an integer greater than shape[0] (2)"),
+        ({"allocated_rows": 5}, 'only a 2-d numeric array with order "F" has allocated rows'),
+        ({"order": "F", "allocated_rows": 5.0}, "expected an integer greater than shape[0] (2)"),
+        ({"order": "F", "allocated_rows": 1 << 40}, "exceeds 4194304 elements for this array"),
+    ],
+)
+def test_allocated_rows_are_checked(payload: dict, message: str) -> None:
+    doc = {"ndarray": {"dtype": "float64", "shape": [2, 3], "data": [[1.0] * 3] * 2, **payload}}
+    with pytest.raises(Exception) as e:
+        decode_text(json.dumps(doc))
+    assert message in str(e.value)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.int8, np.bool_, "U3", object])
 @pytest.mark.parametrize("shape", [(0,), (0, 3), (3, 0), (2, 0, 3), (0, 0), (1, 0, 0)])
 def test_zero_size_arrays_keep_every_dimension(dtype: Any, shape: tuple[int, ...]) -> None:

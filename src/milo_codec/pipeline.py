@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from milo_codec.codecs.base import NodeModel
-from milo_codec.codecs.kinds import LIMIT_ERROR
+from milo_codec.codecs.base import ModelCodec, NodeModel
+from milo_codec.codecs.kinds import LIMIT_ERROR, Named, Null, OneOf, Str
 from milo_codec.codecs.registry import codec_for_estimator
 from milo_codec.construct import build
 from milo_codec.digest import model_digest
@@ -162,7 +162,7 @@ def encode_model(estimator: Any, path: str, encode: ValueEncoder) -> dict:
     node: dict[str, Any] = {
         "class": codec.class_path,
         "schema": codec.schema_id,
-        "params": {k: encode(params[k], child(f"{path}.params", k)) for k in codec.param_names},
+        "params": {k: _encode_param(codec, k, params[k], path, encode) for k in codec.param_names},
         "state": (
             {k: encode(attributes[k], child(f"{path}.state", k)) for k in state_names}
             if state_names
@@ -170,6 +170,42 @@ def encode_model(estimator: Any, path: str, encode: ValueEncoder) -> dict:
         ),
     }
     return node
+
+
+def _encode_param(codec: ModelCodec, name: str, value: Any, path: str, encode: ValueEncoder) -> Any:
+    where = child(f"{path}.params", name)
+    try:
+        return encode(value, where)
+    except UnsupportedModelError:
+        options = _named_options(codec, name) if callable(value) else None
+        if options is None:
+            raise
+        # The field takes no function at all (e.g. FastICA's fun): name what it does take.
+        raise UnsupportedModelError(
+            f"{where}: the callable {_describe(value)} cannot be written: "
+            f"{codec.class_path}'s {name} takes only "
+            f"{', '.join(options)}, not a function."
+        ) from None
+
+
+def _describe(v: Any) -> str:
+    module = getattr(v, "__module__", None) or type(v).__module__
+    return f"{module}.{getattr(v, '__qualname__', None) or type(v).__qualname__}"
+
+
+def _named_options(codec: ModelCodec, name: str) -> list[str] | None:
+    """The string options (and null) a parameter field accepts, when it accepts no function."""
+    params_model = codec.node.model_fields["params"].annotation
+    fields = getattr(params_model, "model_fields", {})
+    field = next((f for n, f in fields.items() if (f.alias or n) == name), None)
+    if field is None:
+        return None
+    kinds = [k for m in field.metadata if isinstance(m, OneOf) for k in m.kinds]
+    if not kinds or any(isinstance(k, Named) and k.key == "function" for k in kinds):
+        return None
+    options = [repr(o) for k in kinds if isinstance(k, Str) and k.enum for o in k.enum]
+    options += ["None"] if any(isinstance(k, Null) for k in kinds) else []
+    return options or None
 
 
 def dumps(estimator: Any) -> str:

@@ -10,6 +10,7 @@ from milo_codec.invariants import (
     composite,
     covariance,
     cross_decomposition,
+    decomposition,
     ensemble,
     feature_extraction,
     feature_selection,
@@ -17,6 +18,7 @@ from milo_codec.invariants import (
     hist_gradient_boosting,
     impute,
     kernel_approximation,
+    manifold,
     mixture,
     model_selection,
     multiclass,
@@ -85,6 +87,8 @@ CHECKS: dict[str, Check] = {
     **multiclass.CHECKS,
     **impute.CHECKS,
     **feature_extraction.CHECKS,
+    **decomposition.CHECKS,
+    **manifold.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.

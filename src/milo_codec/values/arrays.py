@@ -139,6 +139,15 @@ def encode_ndarray(a: np.ndarray, encode_element: Callable[[Any, str], Any], pat
     if a.ndim >= 2 and a.flags.f_contiguous and not a.flags.c_contiguous:
         # Memory order is kept: BLAS kernels (and so the last bits of results) depend on it.
         payload["order"] = "F"
+    elif (rows := fortran_row_slice(a)) is not None:
+        # BLAS sees the leading dimension of the buffer, not only the order
+        payload["order"] = "F"
+        payload["allocated_rows"] = rows
+    elif (flipped := reversed_axes(a)) is not None:
+        # e.g. Vt[::-1]: reading a buffer backwards takes other BLAS paths than a copy would
+        if not _flip(a, flipped).flags.c_contiguous:
+            payload["order"] = "F"
+        payload["reversed_axes"] = list(flipped)
     if name == "object":
         # elements are addressed by their index, like list items: $.model.state.estimators_[0][1]
         flat = [
@@ -153,6 +162,41 @@ def encode_ndarray(a: np.ndarray, encode_element: Callable[[Any, str], Any], pat
         # flattens in C order whatever the memory layout.
         payload["data"] = RawJSON(render_numeric(a))
     return {"ndarray": payload}
+
+
+def allocation_limit(size: int) -> int:
+    """Most elements a Fortran buffer may hold for an array of ``size`` elements: a file cannot
+    make a reader allocate much more than the data it holds."""
+    return max(16 * size, 1 << 22)
+
+
+def fortran_row_slice(a: np.ndarray) -> int | None:
+    """The rows allocated in the Fortran-ordered buffer ``a`` is the leading rows of (e.g.
+    ``components_ = V[:k]`` of a LAPACK result), or None when ``a`` is not such a slice."""
+    if a.ndim != 2 or a.dtype.kind not in "biuf" or a.shape[0] == 0 or a.shape[1] < 2:
+        return None
+    if a.flags.c_contiguous or a.flags.f_contiguous or a.strides[0] != a.itemsize:
+        return None
+    rows, rest = divmod(a.strides[1], a.itemsize)
+    if rest or rows <= a.shape[0] or rows * a.shape[1] > allocation_limit(a.size):
+        return None
+    return rows
+
+
+def _flip(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    return a[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(a.ndim))]
+
+
+def reversed_axes(a: np.ndarray) -> tuple[int, ...] | None:
+    """The axes along which ``a`` reads a compact (C or Fortran) buffer backwards, or None
+    when ``a`` is not such a view."""
+    if a.dtype.kind not in "biuf" or a.size == 0:
+        return None
+    axes = tuple(i for i in range(a.ndim) if a.strides[i] < 0 and a.shape[i] > 1)
+    if not axes or a.flags.c_contiguous or a.flags.f_contiguous:
+        return None
+    flipped = _flip(a, axes)
+    return axes if flipped.flags.c_contiguous or flipped.flags.f_contiguous else None
 
 
 def _nest_objects(flat: list[Any], shape: tuple[int, ...]) -> Any:
@@ -405,19 +449,69 @@ def _collect_objects(
 
 
 def decode_ndarray(payload: Any, decode_element: ElementDecoder | None) -> np.ndarray:
-    p = _expect_keys(payload, {"dtype", "shape", "data"}, {"order"})
+    p = _expect_keys(
+        payload, {"dtype", "shape", "data"}, {"order", "allocated_rows", "reversed_axes"}
+    )
     dtype = parse_dtype(p["dtype"])
     shape = parse_shape(p["shape"])
     order = p.get("order", "C")
     if order not in ("C", "F") or ("order" in p and order != "F"):
         raise DecodeProblem(("order",), 'expected "F" (omit the field for C order)')
-    n = math.prod(shape)
+    rows = p.get("allocated_rows")
+    if "allocated_rows" in p:
+        _check_allocated_rows(rows, order, dtype, shape)
+    flipped = None
+    if "reversed_axes" in p:
+        if "allocated_rows" in p:
+            raise DecodeProblem(("reversed_axes",), "cannot be combined with allocated_rows")
+        flipped = _check_reversed_axes(p["reversed_axes"], dtype, shape)
+    n = math.prod(shape) if rows is None else rows * shape[1]
     check_array(n, dtype.itemsize)
     arr = decode_data(p["data"], dtype, shape, decode_element)
     charge_array(n, dtype.itemsize)
+    if rows is not None:
+        buffer = np.zeros((rows, shape[1]), dtype=dtype, order="F")
+        buffer[: shape[0]] = arr
+        return buffer[: shape[0]]
+    if flipped is not None:
+        buffer = _flip(arr, flipped)
+        buffer = np.asfortranarray(buffer) if order == "F" else np.ascontiguousarray(buffer)
+        return _flip(buffer, flipped)
     if order == "F":
         arr = np.asfortranarray(arr)
     return arr
+
+
+def _check_reversed_axes(axes: Any, dtype: np.dtype, shape: tuple[int, ...]) -> tuple[int, ...]:
+    where = ("reversed_axes",)
+    if dtype.kind not in "biuf":
+        raise DecodeProblem(where, "only a numeric array can be a reversed view")
+    if (
+        type(axes) is not list
+        or not axes
+        or any(type(i) is not int for i in axes)
+        or axes != sorted(set(axes))
+        or not all(0 <= i < len(shape) and shape[i] > 1 for i in axes)
+    ):
+        raise DecodeProblem(
+            where, "expected axes in increasing order, each of more than one element"
+        )
+    return tuple(axes)
+
+
+def _check_allocated_rows(rows: Any, order: str, dtype: np.dtype, shape: tuple[int, ...]) -> None:
+    where = ("allocated_rows",)
+    if order != "F" or len(shape) != 2 or dtype.kind not in "biuf":
+        raise DecodeProblem(where, 'only a 2-d numeric array with order "F" has allocated rows')
+    if type(rows) is not int or not shape[0] < rows:
+        raise DecodeProblem(where, f"expected an integer greater than shape[0] ({shape[0]})")
+    if shape[0] == 0 or shape[1] < 2:
+        raise DecodeProblem(where, "an array of no rows or one column has no row stride to keep")
+    limit = allocation_limit(shape[0] * shape[1])
+    if rows * shape[1] > limit:
+        raise DecodeProblem(
+            where, f"a buffer of {rows} x {shape[1]} exceeds {limit} elements for this array"
+        )
 
 
 def decode_recarray(payload: Any) -> np.ndarray:
