@@ -92,7 +92,7 @@ def test_array_limits_count_the_whole_document() -> None:
         pytest.param(
             Limits(max_object_keys=3),
             lambda d: None,
-            "$: an object with 4 members, over the limit max_object_keys = 3",
+            "$: an object with 5 members, over the limit max_object_keys = 3",
             id="object-members",
         ),
         pytest.param(
