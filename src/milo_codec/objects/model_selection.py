@@ -167,7 +167,7 @@ def _encode_splitter(v: Any, encode: Encode, path: str) -> Any:
                 "splits as a list of (train, test) integer arrays)"
             )
     try:
-        again = type(v)(**params)
+        again = _rebuild(type(v), params)
     except Exception as e:
         raise TypeError(f"{name} objects that cannot be rebuilt ({e})") from None
     if not same_state(vars(again), vars(v)):
@@ -247,9 +247,10 @@ def _splitter_decoder() -> core_schema.CoreSchema:
 
     def check(p: dict) -> dict:
         name, params = p["splitter"], p["params"]
-        if name in _SHUFFLING and not params["shuffle"] and params["random_state"] is not None:
-            # scikit-learn refuses it too: the folds would not depend on the seed
-            raise _fail("random_state must be null when shuffle is false")
+        if name in _SHUFFLING and not params["shuffle"] and type(params["random_state"]) is int:
+            # scikit-learn refuses it too: the folds would not depend on the seed. (A
+            # generator is possible: stacking estimators give one to their splitter.)
+            raise _fail("random_state must not be a seed when shuffle is false")
         if name == "PredefinedSplit" and params["test_fold"].shape[0] < 1:
             raise _fail("test_fold must not be empty")
         return p  # inert: a RandomState alias is resolved at construction
@@ -263,8 +264,21 @@ def _splitter_decoder() -> core_schema.CoreSchema:
     return core_schema.no_info_after_validator_function(check, union)
 
 
+def _rebuild(cls: type, params: dict[str, Any]) -> Any:
+    """The splitter from its parameters, as scikit-learn may have left it.
+
+    Stacking estimators set ``cv.random_state = RandomState()`` on an unshuffled splitter
+    they are given, a state the constructor itself refuses: it is set the same way here.
+    """
+    if params.get("shuffle") is False and params.get("random_state") is not None:
+        splitter = cls(**{**params, "random_state": None})
+        splitter.random_state = params["random_state"]
+        return splitter
+    return cls(**params)
+
+
 def _build_splitter(p: dict) -> Any:
-    return _splitter_classes()[p["splitter"]](**p["params"])
+    return _rebuild(_splitter_classes()[p["splitter"]], p["params"])
 
 
 # ---------------------------------------------------------------------------
