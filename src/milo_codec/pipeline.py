@@ -152,6 +152,7 @@ def encode_model(estimator: Any, path: str, encode: ValueEncoder) -> dict:
             f"({codec.source}) declares {sorted(codec.param_names)}; the schema is out of date."
         )
     attributes = vars(estimator)
+    _check_constructor_constants(estimator, params, codec, path)
     state_names = [k for k in attributes if k not in params and k not in codec.derived]
     unknown = [k for k in state_names if k not in codec.state_names]
     if unknown:
@@ -206,6 +207,34 @@ def _named_options(codec: ModelCodec, name: str) -> list[str] | None:
     options = [repr(o) for k in kinds if isinstance(k, Str) and k.enum for o in k.enum]
     options += ["None"] if any(isinstance(k, Null) for k in kinds) else []
     return options or None
+
+
+_PLAIN = (type(None), bool, int, float, str)
+
+
+def _check_constructor_constants(
+    estimator: Any, params: dict[str, Any], codec: ModelCodec, path: str
+) -> None:
+    """Derived attributes the constructor sets (e.g. Lasso's l1_ratio = 1.0) are not written:
+    reading calls the constructor, which sets them again. Refuse a model where one no longer
+    has the constructor's value, since it would not survive."""
+    derived = [k for k in codec.derived if k in vars(estimator)]
+    if not derived:
+        return
+    try:
+        fresh = vars(type(estimator)(**params))
+    except Exception:  # the reader would fail the same way; the load path reports it
+        return
+    for k in derived:
+        if k not in fresh or not isinstance(fresh[k], _PLAIN):
+            continue
+        mine, theirs = vars(estimator)[k], fresh[k]
+        if type(mine) is not type(theirs) or mine != theirs:
+            raise UnsupportedModelError(
+                f"{child(f'{path}.state', k)}: {codec.class_path} sets {k} = {theirs!r} in its "
+                f"constructor, but this model has {mine!r}; milo files do not store it, so it "
+                "would not survive a round trip."
+            )
 
 
 def dumps(estimator: Any) -> str:
