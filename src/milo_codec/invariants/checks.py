@@ -9,6 +9,7 @@ from milo_codec.invariants import (
     composite,
     ensemble,
     hist_gradient_boosting,
+    multioutput,
     neighbors,
     neural_network,
     svm,
@@ -63,6 +64,7 @@ CHECKS: dict[str, Check] = {
     **neighbors.CHECKS,
     **neural_network.CHECKS,
     **composite.CHECKS,
+    **multioutput.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.
