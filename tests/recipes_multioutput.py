@@ -122,9 +122,7 @@ def _regressor_chain(cls: type) -> list[Recipe]:
 
     return [
         _recipe("default-order", lambda: cls(Ridge()), _X40, _Y_REG),
-        _recipe(
-            "random-order", lambda: cls(Ridge(), order="random", random_state=3), _X40, _Y_REG
-        ),
+        _recipe("random-order", lambda: cls(Ridge(), order="random", random_state=3), _X40, _Y_REG),
         _recipe("cv", lambda: cls(Ridge(), cv=3, order=(1, 2, 0)), _X40, _Y_REG),
         _recipe("sparse", lambda: cls(Ridge()), _SPARSE, _Y_REG),
         _recipe(

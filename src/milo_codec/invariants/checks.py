@@ -12,6 +12,7 @@ from milo_codec.invariants import (
     multioutput,
     neighbors,
     neural_network,
+    semi_supervised,
     svm,
     tree,
 )
@@ -65,6 +66,7 @@ CHECKS: dict[str, Check] = {
     **neural_network.CHECKS,
     **composite.CHECKS,
     **multioutput.CHECKS,
+    **semi_supervised.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.

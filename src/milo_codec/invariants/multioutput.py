@@ -92,7 +92,11 @@ def _classes(state: dict, path: str) -> list[Problem]:
         own = _state(m).get("classes_")
         if not isinstance(labels, np.ndarray) or not isinstance(own, np.ndarray):
             continue
-        if labels.shape != own.shape or labels.dtype != own.dtype or labels.tolist() != own.tolist():
+        if (
+            labels.shape != own.shape
+            or labels.dtype != own.dtype
+            or labels.tolist() != own.tolist()
+        ):
             out.append(
                 Problem(
                     child(f"{path}.state.classes_", i),

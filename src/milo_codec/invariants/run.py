@@ -12,6 +12,7 @@ import numpy as np
 
 from milo_codec.codecs.base import NodeModel, UnfittedState
 from milo_codec.errors import InvariantError, Problem
+from milo_codec.invariants.base import WALK_TARGETS
 from milo_codec.invariants.checks import CHECKS, PARAMS_CHECKS
 from milo_codec.invariants.shapes import check_shapes
 from milo_codec.objects import kind_for
@@ -101,6 +102,10 @@ class _Walk:
 
 def check_document(root: NodeModel, path: str = "$.model") -> None:
     walk = _Walk()
-    walk.node(root, path)
+    token = WALK_TARGETS.set(walk.targets)
+    try:
+        walk.node(root, path)
+    finally:
+        WALK_TARGETS.reset(token)
     if walk.problems:
         raise InvariantError("The model's fields disagree with each other.", walk.problems)
