@@ -6,6 +6,7 @@ import numpy as np
 
 from milo_codec.errors import Problem
 from milo_codec.invariants import (
+    calibration,
     composite,
     ensemble,
     hist_gradient_boosting,
@@ -67,6 +68,7 @@ CHECKS: dict[str, Check] = {
     **composite.CHECKS,
     **multioutput.CHECKS,
     **semi_supervised.CHECKS,
+    **calibration.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.

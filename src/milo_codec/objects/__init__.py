@@ -5,10 +5,17 @@ Each family module lists its kinds in ``KINDS``; this table is the only way one 
 
 from __future__ import annotations
 
-from milo_codec.objects import hist_gradient_boosting, neighbors, neural_network, random, tree
+from milo_codec.objects import (
+    calibration,
+    hist_gradient_boosting,
+    neighbors,
+    neural_network,
+    random,
+    tree,
+)
 from milo_codec.objects.base import ObjectKind
 
-_FAMILIES = (random, tree, hist_gradient_boosting, neighbors, neural_network)
+_FAMILIES = (random, tree, hist_gradient_boosting, neighbors, neural_network, calibration)
 OBJECT_KINDS: dict[str, ObjectKind] = {
     kind.tag: kind for family in _FAMILIES for kind in family.KINDS
 }
