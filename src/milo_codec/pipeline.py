@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from milo_codec.codecs.base import NodeModel
+from milo_codec.codecs import kinds
+from milo_codec.codecs.base import ModelCodec, NodeModel
 from milo_codec.codecs.registry import codec_for_estimator
 from milo_codec.construct import build
 from milo_codec.envelope import FORMAT, FORMAT_VERSION, Envelope, producer_versions
@@ -103,7 +104,10 @@ def encode_model(estimator: Any, path: str, encode: ValueEncoder) -> dict:
     node: dict[str, Any] = {
         "class": codec.class_path,
         "schema": codec.schema_id,
-        "params": {k: encode(params[k], child(f"{path}.params", k)) for k in codec.param_names},
+        "params": {
+            k: _encode_param(codec, k, params[k], child(f"{path}.params", k), encode)
+            for k in codec.param_names
+        },
         "state": (
             {k: encode(attributes[k], child(f"{path}.state", k)) for k in state_names}
             if state_names
@@ -111,6 +115,29 @@ def encode_model(estimator: Any, path: str, encode: ValueEncoder) -> dict:
         ),
     }
     return node
+
+
+def _encode_param(codec: ModelCodec, name: str, value: Any, path: str, encode: ValueEncoder) -> Any:
+    """A parameter value the format cannot hold is refused naming what the schema accepts there
+    (e.g. a callable kernel: "one of 'knn', 'rbf'"), not only the format's global lists."""
+    try:
+        return encode(value, path)
+    except UnsupportedModelError as e:
+        accepted = _accepted(codec, name)
+        if accepted is None or not str(e).startswith(f"{path}:"):
+            raise  # a problem deeper inside the value names its own path
+        raise UnsupportedModelError(f"{e} This parameter accepts {accepted}.") from None
+
+
+def _accepted(codec: ModelCodec, name: str) -> str | None:
+    params_model = codec.node.model_fields["params"].annotation
+    fields = getattr(params_model, "model_fields", {})
+    for python_name, info in fields.items():
+        if (info.alias or python_name) == name:
+            for meta in info.metadata:
+                if isinstance(meta, kinds.OneOf):
+                    return kinds.describe_accepted(meta)
+    return None
 
 
 def dumps(estimator: Any) -> str:
