@@ -40,6 +40,8 @@ def _calibrated(cls: type) -> list[Recipe]:
     from sklearn.frozen import FrozenEstimator
     from sklearn.linear_model import LogisticRegression
     from sklearn.naive_bayes import GaussianNB
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
     from sklearn.svm import LinearSVC
 
     def frozen_svc() -> Any:
@@ -77,6 +79,12 @@ def _calibrated(cls: type) -> list[Recipe]:
             _LABELS,
         ),
         _recipe("frozen-prefit-str-labels", frozen_svc, _X60[30:], _LABELS[30:]),
+        _recipe(
+            "pipeline",
+            lambda: cls(make_pipeline(StandardScaler(), LinearSVC(random_state=0)), cv=2),
+            _X60,
+            _Y3,
+        ),
         _recipe(
             "dataframe-no-ensemble",
             lambda: cls(LogisticRegression(), cv=3, ensemble=False),

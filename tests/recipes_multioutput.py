@@ -63,6 +63,8 @@ def _multi_output_regressor(cls: type) -> list[Recipe]:
 
 def _multi_output_classifier(cls: type) -> list[Recipe]:
     from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
     from sklearn.svm import LinearSVC
     from sklearn.tree import DecisionTreeClassifier
 
@@ -72,6 +74,12 @@ def _multi_output_classifier(cls: type) -> list[Recipe]:
         # no predict_proba on the base estimator: MultiOutputClassifier has none either
         _recipe("decision-function-only", lambda: cls(LinearSVC(random_state=0)), _X40, _Y_BIN),
         _recipe("sparse", lambda: cls(LogisticRegression()), _SPARSE, _Y_BIN),
+        _recipe(
+            "pipeline",
+            lambda: cls(make_pipeline(StandardScaler(), LogisticRegression())),
+            _X40,
+            _Y_MIXED,
+        ),
         _recipe(
             "dataframe-trees",
             lambda: cls(DecisionTreeClassifier(max_depth=3, random_state=0)),

@@ -68,6 +68,8 @@ def _label_propagation(cls: type) -> list[Recipe]:
 
 def _self_training(cls: type) -> list[Recipe]:
     from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVC
 
     labels = np.array(["ham", "spam", "eggs"], dtype=object)[_y_class(40, 3)]
@@ -88,6 +90,12 @@ def _self_training(cls: type) -> list[Recipe]:
         ),
         _labeled("no-change", lambda: cls(LogisticRegression(), threshold=0.99), _X40, _Y3),
         _labeled("str-labels", lambda: cls(LogisticRegression()), _X40, labels),
+        _labeled(
+            "pipeline",
+            lambda: cls(make_pipeline(StandardScaler(), LogisticRegression())),
+            _X40,
+            _Y3,
+        ),
         _labeled(
             "svc-dataframe",
             lambda: cls(SVC(probability=True, random_state=0)),

@@ -21,6 +21,7 @@ import numpy as np
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
 from milo_codec.invariants.base import Check, resolve_alias
+from milo_codec.invariants.fitted import fitted_state
 from milo_codec.objects.base import AliasRef, Pending
 from milo_codec.objects.calibration import CALIBRATOR_SCHEMAS
 from milo_codec.paths import child
@@ -35,24 +36,6 @@ def _int(v: Any) -> int | None:
 
 def _class(node: NodeModel) -> str:
     return node.codec().class_path
-
-
-def _params(node: NodeModel) -> dict[str, Any]:
-    return node.params.fields_by_json_name()
-
-
-def _state(node: NodeModel) -> dict[str, Any]:
-    return node.state.fields_by_json_name() if node.state is not None else {}
-
-
-def _fitted_classifier(node: NodeModel) -> NodeModel | None:
-    """The node holding the fitted state: the node itself, or a FrozenEstimator's estimator."""
-    if _class(node) == _FROZEN:
-        inner = _params(node).get("estimator")
-        node = resolve_alias(inner.path) if type(inner) is AliasRef else inner
-        if not isinstance(node, NodeModel):
-            return None
-    return node if node.state is not None else None
 
 
 def _same_labels(a: np.ndarray, b: np.ndarray) -> bool:
@@ -109,11 +92,10 @@ def calibrated_classifiers(params: dict, state: dict, path: str) -> list[Problem
                 Problem(f"{at}.estimator", "must be the FrozenEstimator itself (an alias of it)")
             )
             continue
-        fitted = _fitted_classifier(est)
-        if fitted is None:
+        own = fitted_state(est)
+        if own is None:
             out.append(Problem(f"{at}.estimator", "must be fitted"))
             continue
-        own = _state(fitted)
         own_in = _int(own.get("n_features_in_"))
         if n_in is not None and own_in is not None and own_in != n_in:
             out.append(

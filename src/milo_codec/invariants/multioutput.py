@@ -17,13 +17,12 @@ import numpy as np
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
 from milo_codec.invariants.base import Check
+from milo_codec.invariants.fitted import fitted_state
 from milo_codec.paths import child
 
 
 def _state(node: Any) -> dict[str, Any]:
-    if isinstance(node, NodeModel) and node.state is not None:
-        return node.state.fields_by_json_name()
-    return {}
+    return fitted_state(node) or {}
 
 
 def _int(v: Any) -> int | None:
@@ -50,7 +49,7 @@ def _clones(params: dict, state: dict, path: str) -> list[Problem]:
         got = m.codec().class_path
         if want is not None and got != want:
             out.append(Problem(_at(path, i), f"must be a fitted {want}, not {got}"))
-        elif m.state is None:
+        elif fitted_state(m) is None:
             out.append(Problem(_at(path, i), "must be fitted"))
     return out
 

@@ -16,6 +16,7 @@ import numpy as np
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
 from milo_codec.invariants.base import Check
+from milo_codec.invariants.fitted import fitted_state
 
 _NEIGHBORS = "sklearn.neighbors.NearestNeighbors"
 
@@ -96,8 +97,8 @@ def self_training(params: dict, state: dict, path: str) -> list[Problem]:
     got = est.codec().class_path
     if want is not None and got != want:
         return [Problem(f"{st}.estimator_", f"must be a fitted {want}, not {got}")]
-    own = _state(est)
-    if not own:
+    own = fitted_state(est)
+    if own is None:
         return [Problem(f"{st}.estimator_", "must be fitted")]
     out = []
     n_in, est_in = _int(state.get("n_features_in_")), _int(own.get("n_features_in_"))
