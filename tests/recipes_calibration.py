@@ -37,6 +37,7 @@ def _recipe(rid: str, make: Callable[[], Any], X: Any, y: Any) -> Recipe:
 
 def _calibrated(cls: type) -> list[Recipe]:
     import pandas as pd
+    from sklearn.ensemble import VotingClassifier
     from sklearn.frozen import FrozenEstimator
     from sklearn.linear_model import LogisticRegression
     from sklearn.naive_bayes import GaussianNB
@@ -79,6 +80,17 @@ def _calibrated(cls: type) -> list[Recipe]:
             _LABELS,
         ),
         _recipe("frozen-prefit-str-labels", frozen_svc, _X60[30:], _LABELS[30:]),
+        _recipe(
+            "voting-classifier",
+            lambda: cls(
+                VotingClassifier(
+                    [("lr", LogisticRegression()), ("nb", GaussianNB())], voting="soft"
+                ),
+                cv=2,
+            ),
+            _X60,
+            _Y2,
+        ),
         _recipe(
             "pipeline",
             lambda: cls(make_pipeline(StandardScaler(), LinearSVC(random_state=0)), cv=2),

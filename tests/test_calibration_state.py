@@ -115,9 +115,9 @@ CASES: dict[str, Case] = {
     ),
     "labels-differ-from-classes": (
         SIGMOID,
-        _set("classes", nd(np.array([0, 1, 5]))),
+        _set("classes", nd(np.array([0, 1, 5])), i=1),
         "InvariantError",
-        f"{CC}[0].calibrated_classifier.classes: must be the model's classes_",
+        f"{CC}[1].calibrated_classifier.classes: must be the model's classes_",
     ),
     "classifier-knows-an-unknown-label": (
         SIGMOID,
@@ -137,6 +137,13 @@ CASES: dict[str, Case] = {
         _unfit_classifier,
         "InvariantError",
         f"{CC}[2].calibrated_classifier.estimator: must be fitted",
+    ),
+    "labels-alias-something-else": (
+        SIGMOID,
+        _set("classes", {"alias": f"{CC}[0].calibrated_classifier.estimator.state.coef_"}, i=2),
+        "InvariantError",
+        f"{CC}[2].calibrated_classifier.classes: alias '{CC}[0].calibrated_classifier."
+        "estimator.state.coef_' names a value this field cannot hold",
     ),
     "frozen-estimator-copied": (
         FROZEN,
@@ -176,6 +183,12 @@ def test_crafted_file_is_refused_cleanly_in_a_live_process(
 def test_the_unmodified_files_load() -> None:
     for doc in (SIGMOID, ISOTONIC, FROZEN):
         milo_codec.loads(json.dumps(doc)).predict_proba(X[:5])
+
+
+def test_the_labels_stay_shared() -> None:
+    """Every calibrated classifier holds the model's classes_ itself, as pickle keeps it."""
+    loaded = milo_codec.loads(json.dumps(SIGMOID))
+    assert all(c.classes is loaded.classes_ for c in loaded.calibrated_classifiers_)
 
 
 def test_a_frozen_estimator_stays_shared() -> None:

@@ -79,7 +79,10 @@ def calibrated_classifiers(params: dict, state: dict, path: str) -> list[Problem
                 )
             )
             continue
-        if not _same_labels(p["classes"], classes):
+        labels = p["classes"]
+        if type(labels) is AliasRef:
+            labels = resolve_alias(labels.path)
+        if not isinstance(labels, np.ndarray) or not _same_labels(labels, classes):
             out.append(Problem(f"{at}.classes", "must be the model's classes_"))
         est = p["estimator"]
         if type(est) is AliasRef:

@@ -45,4 +45,10 @@ def fitted_state(node: Any) -> dict[str, Any] | None:
         # the pipeline reads its first step's input width, its final step's labels
         n_in = n_features_in(node)
         return {**state, "n_features_in_": n_in} if n_in is not None else state
-    return node.state.fields_by_json_name() if node.state is not None else None
+    if node.state is None:
+        return None
+    # a member's own fields may be aliases (a VotingClassifier's classes_ is its encoder's)
+    return {
+        name: resolve_alias(v.path) if type(v) is AliasRef else v
+        for name, v in node.state.fields_by_json_name().items()
+    }

@@ -86,7 +86,7 @@ class _Walk:
                 for idx, v in np.ndenumerate(value):
                     self.value(v, path + "".join(f"[{i}]" for i in idx), addressable)
         elif t is Pending:
-            self.value(value.payload, f"{path}.{value.kind.tag}", addressable=False)
+            self.value(value.payload, f"{path}.{value.kind.tag}", value.kind.addressable)
             if addressable:
                 self.targets[path] = value
         elif addressable and kind_for(value) is not None:

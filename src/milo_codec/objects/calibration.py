@@ -10,7 +10,9 @@ have nothing to describe.
 
 The payload stays inert until construction (``build``): its nested models are built first,
 then the object, after the invariants (``invariants/calibration.py``) tied the calibrators
-to the method, the labels and the classifier.
+to the method, the labels and the classifier. Its fields are addressable (``addressable``):
+the labels every calibrated classifier shares with the model are written once, and a nested
+classifier whose schema requires aliases inside it (a VotingClassifier) can be written.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ _FIELDS: dict[str, k.OneOf] = {
             ),
         )
     ),
-    "classes": k.OneOf((k.NDArray(allowed=_LABELS),)),
+    # the model's own classes_ (each later calibrated classifier names the first one's)
+    "classes": k.OneOf((k.NDArray(allowed=_LABELS), k.Alias(arrays=_LABELS))),
     "method": k.OneOf((k.Str(enum=METHODS),)),
 }
 _NAMES = tuple(_FIELDS)
@@ -102,5 +105,6 @@ KINDS = (
         encode=_encode,
         decoder=_decoder,
         build=_build,
+        addressable=True,
     ),
 )
