@@ -45,10 +45,17 @@ def _dataframe(X: np.ndarray) -> Any:
 
 
 def _multi_output_regressor(cls: type) -> list[Recipe]:
-    from sklearn.linear_model import Ridge
+    from sklearn.linear_model import Ridge, SGDRegressor
     from sklearn.tree import DecisionTreeRegressor
 
     return [
+        # first: an incremental base, so partial_fit continues after loading (test_continuation)
+        _recipe(
+            "sgd",
+            lambda: cls(SGDRegressor(random_state=0, max_iter=50, tol=None)),
+            _X40,
+            _Y_REG,
+        ),
         _recipe("ridge", lambda: cls(Ridge()), _X40, _Y_REG),
         _recipe("float32", lambda: cls(Ridge()), _X40.astype(np.float32), _Y_REG),
         _recipe("sparse", lambda: cls(Ridge(), n_jobs=1), _SPARSE, _Y_REG),
@@ -62,13 +69,20 @@ def _multi_output_regressor(cls: type) -> list[Recipe]:
 
 
 def _multi_output_classifier(cls: type) -> list[Recipe]:
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import LinearSVC
     from sklearn.tree import DecisionTreeClassifier
 
     return [
+        # first: an incremental base, so partial_fit continues after loading (test_continuation)
+        _recipe(
+            "sgd-str-labels",
+            lambda: cls(SGDClassifier(random_state=0, max_iter=50, tol=None)),
+            _X40,
+            _Y_MIXED,
+        ),
         _recipe("binary-outputs", lambda: cls(LogisticRegression()), _X40, _Y_BIN),
         _recipe("str-labels", lambda: cls(LogisticRegression()), _X40, _Y_MIXED),
         # no predict_proba on the base estimator: MultiOutputClassifier has none either
