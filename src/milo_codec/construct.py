@@ -67,7 +67,7 @@ class _Builder:
                 self.built[path] = value
             return value
         if t is Pending:
-            payload = self.value(value.payload, f"{path}.{value.kind.tag}", addressable=False)
+            payload = self.value(value.payload, f"{path}.{value.kind.tag}", value.kind.addressable)
             assert value.kind.build is not None
             try:
                 obj = value.kind.build(payload)

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from milo_codec.codecs import kinds
 from milo_codec.codecs.base import ModelCodec, NodeModel
 from milo_codec.codecs.kinds import LIMIT_ERROR, Named, Null, OneOf, Str
 from milo_codec.codecs.registry import codec_for_estimator
@@ -174,13 +175,18 @@ def encode_model(estimator: Any, path: str, encode: ValueEncoder) -> dict:
 
 
 def _encode_param(codec: ModelCodec, name: str, value: Any, path: str, encode: ValueEncoder) -> Any:
+    """A parameter value the format cannot hold is refused naming what the schema accepts there
+    (e.g. a callable kernel: "one of 'knn', 'rbf'"), not only the format's global lists."""
     where = child(f"{path}.params", name)
     try:
         return encode(value, where)
-    except UnsupportedModelError:
+    except UnsupportedModelError as e:
         options = _named_options(codec, name) if callable(value) else None
         if options is None:
-            raise
+            accepted = _accepted(codec, name)
+            if accepted is None or not str(e).startswith(f"{where}:"):
+                raise  # a problem deeper inside the value names its own path
+            raise UnsupportedModelError(f"{e} This parameter accepts {accepted}.") from None
         # The field takes no function at all (e.g. FastICA's fun): name what it does take.
         raise UnsupportedModelError(
             f"{where}: the callable {_describe(value)} cannot be written: "
@@ -201,11 +207,11 @@ def _named_options(codec: ModelCodec, name: str) -> list[str] | None:
     field = next((f for n, f in fields.items() if (f.alias or n) == name), None)
     if field is None:
         return None
-    kinds = [k for m in field.metadata if isinstance(m, OneOf) for k in m.kinds]
-    if not kinds or any(isinstance(k, Named) and k.key == "function" for k in kinds):
+    allowed = [k for m in field.metadata if isinstance(m, OneOf) for k in m.kinds]
+    if not allowed or any(isinstance(k, Named) and k.key == "function" for k in allowed):
         return None
-    options = [repr(o) for k in kinds if isinstance(k, Str) and k.enum for o in k.enum]
-    options += ["None"] if any(isinstance(k, Null) for k in kinds) else []
+    options = [repr(o) for k in allowed if isinstance(k, Str) and k.enum for o in k.enum]
+    options += ["None"] if any(isinstance(k, Null) for k in allowed) else []
     return options or None
 
 
@@ -235,6 +241,17 @@ def _check_constructor_constants(
                 f"constructor, but this model has {mine!r}; milo files do not store it, so it "
                 "would not survive a round trip."
             )
+
+
+def _accepted(codec: ModelCodec, name: str) -> str | None:
+    params_model = codec.node.model_fields["params"].annotation
+    fields = getattr(params_model, "model_fields", {})
+    for python_name, info in fields.items():
+        if (info.alias or python_name) == name:
+            for meta in info.metadata:
+                if isinstance(meta, kinds.OneOf):
+                    return kinds.describe_accepted(meta)
+    return None
 
 
 def dumps(estimator: Any) -> str:

@@ -805,6 +805,11 @@ def _describe_alternatives(kinds: Sequence[Kind]) -> str:
     return " or ".join(parts)
 
 
+def describe_accepted(one_of: OneOf) -> str:
+    """What a field accepts, as its error messages say it (e.g. "one of 'knn', 'rbf'")."""
+    return _describe_expected(_merge_string_enums(one_of.kinds))
+
+
 def _describe_expected(kinds: Sequence[Kind]) -> str:
     parts: list[str] = []
     for k in kinds:

@@ -6,6 +6,7 @@ import numpy as np
 
 from milo_codec.errors import Problem
 from milo_codec.invariants import (
+    calibration,
     cluster,
     composite,
     covariance,
@@ -22,8 +23,10 @@ from milo_codec.invariants import (
     mixture,
     model_selection,
     multiclass,
+    multioutput,
     neighbors,
     neural_network,
+    semi_supervised,
     svm,
     tree,
 )
@@ -89,6 +92,9 @@ CHECKS: dict[str, Check] = {
     **feature_extraction.CHECKS,
     **decomposition.CHECKS,
     **manifold.CHECKS,
+    **multioutput.CHECKS,
+    **semi_supervised.CHECKS,
+    **calibration.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.

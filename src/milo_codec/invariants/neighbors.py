@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from milo_codec.errors import Problem
-from milo_codec.invariants.base import Check
+from milo_codec.invariants.base import Check, resolve_alias
 from milo_codec.objects.base import AliasRef, Pending
 from milo_codec.objects.neighbors import KD_TREE_METRICS, METRIC_CLASSES, metric_size
 
@@ -80,7 +80,9 @@ def _check_tree(
     data = p["data"]
     problems = []
     if type(data) is AliasRef:
-        if fit_X_path is None or data.path != fit_X_path:
+        # _fit_X may itself be an alias of the array's first place (LabelPropagation.X_)
+        same = data.path == fit_X_path or (fit_X is not None and resolve_alias(data.path) is fit_X)
+        if fit_X_path is None or not same:
             return [Problem(f"{where}.data", f"must be the model's training data, not {data.path}")]
         data = fit_X
     elif fit_X is not None and (

@@ -12,6 +12,7 @@ import numpy as np
 
 from milo_codec.codecs.base import NodeModel, UnfittedState
 from milo_codec.errors import InvariantError, Problem
+from milo_codec.invariants.base import WALK_TARGETS
 from milo_codec.invariants.checks import CHECKS, PARAMS_CHECKS
 from milo_codec.invariants.shapes import check_shapes
 from milo_codec.objects import kind_for
@@ -85,7 +86,7 @@ class _Walk:
                 for idx, v in np.ndenumerate(value):
                     self.value(v, path + "".join(f"[{i}]" for i in idx), addressable)
         elif t is Pending:
-            self.value(value.payload, f"{path}.{value.kind.tag}", addressable=False)
+            self.value(value.payload, f"{path}.{value.kind.tag}", value.kind.addressable)
             if addressable:
                 self.targets[path] = value
         elif addressable and kind_for(value) is not None:
@@ -101,6 +102,10 @@ class _Walk:
 
 def check_document(root: NodeModel, path: str = "$.model") -> None:
     walk = _Walk()
-    walk.node(root, path)
+    token = WALK_TARGETS.set(walk.targets)
+    try:
+        walk.node(root, path)
+    finally:
+        WALK_TARGETS.reset(token)
     if walk.problems:
         raise InvariantError("The model's fields disagree with each other.", walk.problems)

@@ -6,6 +6,7 @@ Each family module lists its kinds in ``KINDS``; this table is the only way one 
 from __future__ import annotations
 
 from milo_codec.objects import (
+    calibration,
     cluster,
     compose,
     gaussian_process,
@@ -32,6 +33,7 @@ _FAMILIES = (
     masked,
     gaussian_process,
     impute,
+    calibration,
 )
 OBJECT_KINDS: dict[str, ObjectKind] = {
     kind.tag: kind for family in _FAMILIES for kind in family.KINDS

@@ -30,6 +30,11 @@ class ObjectKind:
     # Whether one object held in several places is written once and aliased elsewhere
     # (e.g. a RandomState shared by a model and its sub-estimators).
     shareable: bool = False
+    # Whether the values inside the payload are addressable (alias targets and aliases to
+    # each other), like a model node's fields. Kinds holding model nodes need it: a nested
+    # model's own schema may require aliases inside it (a VotingClassifier's
+    # named_estimators_), and arrays the payload shares with its owner stay shared.
+    addressable: bool = False
 
     @property
     def ref(self) -> str:

@@ -124,7 +124,8 @@ class ValueEncoder:
                 if alias is not None:
                     return alias
             try:
-                return {kind.tag: self.opaque(lambda: kind.encode(v, self, f"{path}.{kind.tag}"))}
+                payload = lambda: kind.encode(v, self, f"{path}.{kind.tag}")  # noqa: E731
+                return {kind.tag: payload() if kind.addressable else self.opaque(payload)}
             except TypeError as e:
                 raise _unsupported(path, v, str(e)) from None
         if objects.is_compiled_loss(v):
