@@ -40,13 +40,14 @@ def _dataframe(X: np.ndarray) -> Any:
 
 
 def _one_vs_rest(cls: type) -> list[Recipe]:
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
     from sklearn.svm import LinearSVC
 
     constant = _MULTILABEL.copy()
     constant[:, 1] = 0  # a label no sample has: fitted as a _ConstantPredictor
     return [
         _recipe("int-labels-proba", lambda: cls(LogisticRegression()), _X60, _Y3),
+        _recipe("sgd-partial-fit", lambda: cls(SGDClassifier(random_state=0)), _X60, _Y3),
         _recipe("str-labels-no-proba", lambda: cls(LinearSVC(random_state=0)), _X60, _LABELS),
         _recipe("binary", lambda: cls(LogisticRegression()), _X60, _y_class(60, 2)),
         _recipe("multilabel", lambda: cls(LogisticRegression()), _X60, _MULTILABEL),
@@ -60,13 +61,14 @@ def _one_vs_rest(cls: type) -> list[Recipe]:
 
 
 def _one_vs_one(cls: type) -> list[Recipe]:
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
     from sklearn.metrics.pairwise import rbf_kernel
     from sklearn.svm import SVC, LinearSVC
 
     X_train, X_test = _X60[:45], _X(10, 4, seed=9)
     return [
         _recipe("int-labels", lambda: cls(LinearSVC(random_state=0)), _X60, _Y3),
+        _recipe("sgd-partial-fit", lambda: cls(SGDClassifier(random_state=0)), _X60, _Y3),
         _recipe("str-labels", lambda: cls(LogisticRegression()), _dataframe(_X60), _LABELS),
         _recipe(
             "precomputed-kernel",

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from crafted import editable_doc
 from crafted_files import Case, assert_refused, load_all, nd, node
 from equality import assert_identical
 from recipes import _X, _y_class
@@ -32,7 +33,7 @@ Y2 = _y_class(60, 2)
 
 
 def _doc(est: Any, y: Any) -> dict:
-    return json.loads(milo_codec.dumps(est.fit(X, y)))
+    return editable_doc(est.fit(X, y))
 
 
 SIGMOID = _doc(CalibratedClassifierCV(LogisticRegression(), cv=3), Y3)

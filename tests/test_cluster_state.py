@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from crafted import editable_doc
 from equality import assert_identical
 from sklearn.cluster import (
     DBSCAN,
@@ -75,11 +76,7 @@ _DOCS: dict[str, dict] = {}
 
 def _doc(base: str) -> dict:
     if base not in _DOCS:
-        doc = json.loads(milo_codec.dumps(FITS[base]()))
-        # Crafted variants go without the digest, as an attacker would send them: the checks
-        # behind it are what these tests exercise.
-        del doc["digest"]
-        _DOCS[base] = doc
+        _DOCS[base] = editable_doc(FITS[base]())
     return copy.deepcopy(_DOCS[base])
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from crafted import Outcome, load_in_children
+from crafted import Outcome, editable_doc, load_in_children
 from recipes_composite import RECIPES
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor, make_column_selector
 from sklearn.linear_model import Ridge
@@ -41,7 +41,7 @@ def _fitted(cls_name: str, recipe_id: str) -> Any:
 
 
 def _doc(cls_name: str, recipe_id: str) -> dict:
-    return json.loads(milo_codec.dumps(_fitted(cls_name, recipe_id)))
+    return editable_doc(_fitted(cls_name, recipe_id))
 
 
 def _node(estimator: Any) -> dict:
@@ -340,7 +340,7 @@ def test_a_crafted_column_selector_is_refused(field: str, value: Any, message: s
     ct = ColumnTransformer(
         [("num", StandardScaler(), make_column_selector(dtype_include=np.number))]
     ).fit(df)
-    doc = json.loads(milo_codec.dumps(ct))
+    doc = editable_doc(ct)
     doc["model"]["params"]["transformers"][0]["tuple"][2]["column_selector"][field] = value
     with pytest.raises(milo_codec.SchemaError) as e:
         milo_codec.loads(json.dumps(doc))

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from crafted import editable_doc
 from sklearn.cross_decomposition import CCA, PLSSVD, PLSCanonical, PLSRegression
 
 import milo_codec
@@ -30,7 +31,7 @@ def _doc(name: str) -> dict:
             "single": lambda: PLSRegression().fit(X, Y2[:, 0]),
             "svd": lambda: PLSSVD().fit(X, Y2),
         }[name]()
-        _DOCS[name] = json.loads(milo_codec.dumps(model))
+        _DOCS[name] = editable_doc(model)
     return copy.deepcopy(_DOCS[name])
 
 

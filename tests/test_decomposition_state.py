@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from crafted import editable_doc
 from sklearn.decomposition import (
     NMF,
     PCA,
@@ -69,7 +70,7 @@ _DOCS: dict[str, dict] = {}
 
 def _doc(base: str) -> dict:
     if base not in _DOCS:
-        _DOCS[base] = json.loads(milo_codec.dumps(FITS[base]()))
+        _DOCS[base] = editable_doc(FITS[base]())
     return copy.deepcopy(_DOCS[base])
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from crafted import Outcome, load_in_children
+from crafted import Outcome, editable_doc, load_in_children
 from equality import assert_identical
 from recipes_forest import Y3, YR, YSTR, X
 
@@ -92,7 +92,7 @@ def _iforest() -> Any:
 
 
 def _doc(make: Callable[[], Any]) -> dict:
-    return json.loads(milo_codec.dumps(make()))
+    return editable_doc(make())
 
 
 def _data(field: dict) -> Any:

@@ -10,7 +10,6 @@ child must survive and report the expected milo_codec error with its JSON path.
 from __future__ import annotations
 
 import copy
-import json
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from crafted import editable_doc
 from crafted_batch import load_in_child
 from recipes_feature_extraction import DOCS, QUERY
 from sklearn.feature_extraction import DictVectorizer, FeatureHasher
@@ -54,7 +54,7 @@ _DOCS: dict[str, dict] = {}
 
 def _doc(base: str) -> dict:
     if base not in _DOCS:
-        _DOCS[base] = json.loads(milo_codec.dumps(FITS[base]()))
+        _DOCS[base] = editable_doc(FITS[base]())
     return copy.deepcopy(_DOCS[base])
 
 
@@ -213,7 +213,7 @@ _RECORDS = [{"city": "Dubai", "t": 33.0}, {"city": "London", "rain": True}]
 
 
 def test_crafted_dict_vectorizers_are_refused_in_a_surviving_process(tmp_path: Path) -> None:
-    base = json.loads(milo_codec.dumps(_fit(DictVectorizer(), _RECORDS)))
+    base = editable_doc(_fit(DictVectorizer(), _RECORDS))
     state = base["model"]["state"]
 
     def variant(change: Callable[[dict], None]) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from crafted import editable_doc
 from crafted_files import Case, assert_refused, load_all
 from equality import assert_identical
 from recipes import _X, _y_class
@@ -19,7 +20,7 @@ import milo_codec
 
 X = _X(40, 4)
 Y = _y_class(40, 3)
-DOC = json.loads(milo_codec.dumps(FrozenEstimator(LogisticRegression().fit(X, Y))))
+DOC = editable_doc(FrozenEstimator(LogisticRegression().fit(X, Y)))
 
 CASES: dict[str, Case] = {
     "a-state-of-its-own": (

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from crafted import editable_doc
 from equality import assert_identical
 from sklearn.gaussian_process import GaussianProcessClassifier, GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import (
@@ -72,7 +73,7 @@ _DOCS: dict[str, dict] = {}
 
 def _doc(base: str) -> dict:
     if base not in _DOCS:
-        _DOCS[base] = json.loads(milo_codec.dumps(FITS[base]()))
+        _DOCS[base] = editable_doc(FITS[base]())
     return copy.deepcopy(_DOCS[base])
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from crafted import editable_doc
 from equality import assert_identical
 from recipes import _y_class, _y_reg
 from recipes_ensemble import _hgb_categorical_X, _hgb_X
@@ -53,9 +54,9 @@ def _fitted_bin_mapper() -> Any:
     ).fit(_hgb_categorical_X())
 
 
-CLASSIFIER_DOC = json.loads(milo_codec.dumps(_fitted_classifier()))
-REGRESSOR_DOC = json.loads(milo_codec.dumps(_fitted_regressor()))
-BIN_MAPPER_DOC = json.loads(milo_codec.dumps(_fitted_bin_mapper()))
+CLASSIFIER_DOC = editable_doc(_fitted_classifier())
+REGRESSOR_DOC = editable_doc(_fitted_regressor())
+BIN_MAPPER_DOC = editable_doc(_fitted_bin_mapper())
 
 
 _LOADER = textwrap.dedent(

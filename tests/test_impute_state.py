@@ -9,7 +9,6 @@ fitted estimator). Every crafted file below is loaded in one child process
 from __future__ import annotations
 
 import copy
-import json
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from crafted import editable_doc
 from crafted_batch import load_in_child
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, MissingIndicator, SimpleImputer
@@ -52,7 +52,7 @@ _DOCS: dict[str, dict] = {}
 
 def _doc(base: str) -> dict:
     if base not in _DOCS:
-        _DOCS[base] = json.loads(milo_codec.dumps(FITS[base]()))
+        _DOCS[base] = editable_doc(FITS[base]())
     return copy.deepcopy(_DOCS[base])
 
 

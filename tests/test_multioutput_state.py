@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from crafted import editable_doc
 from crafted_files import Case, assert_refused, load_all, nd, node
 from recipes import _X, _y_class, _y_reg
 from sklearn.linear_model import Lasso, LogisticRegression, Ridge
@@ -33,7 +34,7 @@ Y_BIN = np.c_[_y_class(40, 2), _y_class(40, 2, seed=5), _y_class(40, 2, seed=8)]
 
 
 def _doc(est: Any, y: Any) -> dict:
-    return json.loads(milo_codec.dumps(est.fit(X, y)))
+    return editable_doc(est.fit(X, y))
 
 
 REGRESSOR = _doc(MultiOutputRegressor(Ridge()), Y_REG)

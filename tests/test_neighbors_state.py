@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from crafted import Outcome, load_in_children
+from crafted import Outcome, editable_doc, load_in_children
 from sklearn.metrics import DistanceMetric
 from sklearn.neighbors import (
     BallTree,
@@ -211,7 +211,7 @@ _DOCS: dict[str, dict] = {}
 
 def _doc(base: str) -> dict:
     if base not in _DOCS:
-        _DOCS[base] = json.loads(milo_codec.dumps(_BASE[base]()))
+        _DOCS[base] = editable_doc(_BASE[base]())
     return json.loads(json.dumps(_DOCS[base]))
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from crafted import Outcome, load_in_children
+from crafted import Outcome, editable_doc, load_in_children
 from equality import assert_identical
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import BernoulliRBM, MLPClassifier, MLPRegressor
@@ -182,7 +182,7 @@ def test_rbm_partial_fit_continues_with_the_same_random_numbers(fitted_by: str) 
 
 
 def _doc(est: Any) -> dict:
-    return json.loads(milo_codec.dumps(est))
+    return editable_doc(est)
 
 
 def _array(doc: dict, *path: str | int) -> dict:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from crafted import editable_doc
 from crafted_files import Case, assert_refused, load_all, nd, node
 from equality import assert_identical
 from recipes import _X, _y_class
@@ -31,7 +32,7 @@ Y[::2] = -1
 
 
 def _doc(est: Any) -> dict:
-    return json.loads(milo_codec.dumps(est.fit(X, Y)))
+    return editable_doc(est.fit(X, Y))
 
 
 RBF = _doc(LabelPropagation())

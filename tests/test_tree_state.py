@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from crafted import load_in_children
+from crafted import editable_doc, load_in_children
 from sklearn.tree import (
     DecisionTreeClassifier,
     DecisionTreeRegressor,
@@ -111,7 +111,7 @@ def test_the_tree_is_built_only_after_the_invariants() -> None:
 @pytest.fixture(scope="module")
 def base_doc() -> dict:
     est = DecisionTreeClassifier(max_depth=4, random_state=0).fit(X, Y)
-    doc = json.loads(milo_codec.dumps(est))
+    doc = editable_doc(est)
     cols = _cols(doc)
     a = cols["left_child"][0]
     c = cols["left_child"][a]
@@ -427,7 +427,7 @@ def test_the_unmodified_base_document_loads(outcomes: dict[str, Any]) -> None:
 
 
 def test_a_regression_tree_has_one_class_per_output() -> None:
-    doc = json.loads(milo_codec.dumps(DecisionTreeRegressor(max_depth=2).fit(X, X[:, 0])))
+    doc = editable_doc(DecisionTreeRegressor(max_depth=2).fit(X, X[:, 0]))
     _tree(doc)["n_classes"]["ndarray"]["data"] = [2]
     with pytest.raises(milo_codec.InvariantError) as e:
         milo_codec.loads(json.dumps(doc))
@@ -542,7 +542,7 @@ def test_a_tree_seeded_with_a_random_state_round_trips(cls: type) -> None:
 
 
 def test_a_fitted_regression_tree_needs_its_whole_state() -> None:
-    doc = json.loads(milo_codec.dumps(DecisionTreeRegressor(max_depth=2).fit(X, X[:, 0])))
+    doc = editable_doc(DecisionTreeRegressor(max_depth=2).fit(X, X[:, 0]))
     del doc["model"]["state"]["tree_"]
     with pytest.raises(milo_codec.InvariantError) as e:
         milo_codec.loads(json.dumps(doc))
