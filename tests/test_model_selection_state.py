@@ -398,7 +398,7 @@ CRAFTED: list[tuple[str, tuple[str, str], Callable[[dict], None], type, str]] = 
         ("GridSearchCV", "multimetric-kfold-train-scores"),
         lambda d: _set(d, ["params", "cv", "cv_splitter", "params", "shuffle"], False),
         SchemaError,
-        "random_state must be null when shuffle is false",
+        "random_state must not be a seed when shuffle is false",
     ),
     (
         "too-few-folds",

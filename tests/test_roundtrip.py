@@ -126,13 +126,22 @@ def test_every_supported_class_has_recipes() -> None:
 
 
 def test_inference_outputs_are_real() -> None:
-    """Guard against comparing nothing: most cases produce at least one non-error output."""
+    """Guard against comparing nothing: most cases produce at least one non-error output.
+
+    Sampled across the whole table (some estimators, e.g. DBSCAN or TSNE, have no inference
+    method at all and are compared through their fitted state only).
+    """
+    sample = CASES[::20]
     ok = 0
-    for p in CASES[:40]:
+    for p in sample:
         fitted = p.values[0].fit()
         outs = _outputs(fitted, fitted.estimator)
-        ok += any(not (isinstance(v, tuple) and v and v[0] == "raised") for v in outs.values())
-    assert ok >= 35
+        ok += any(not _raised(v) for v in outs.values())
+    assert ok >= 0.75 * len(sample), f"{ok} of {len(sample)}"
+
+
+def _raised(v: Any) -> bool:
+    return type(v) is tuple and len(v) == 3 and isinstance(v[0], str) and v[0] == "raised"
 
 
 np.seterr(all="ignore")

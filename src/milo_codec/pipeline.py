@@ -181,7 +181,7 @@ def _encode_param(codec: ModelCodec, name: str, value: Any, path: str, encode: V
     try:
         return encode(value, where)
     except UnsupportedModelError as e:
-        options = _named_options(codec, name) if callable(value) else None
+        options = _named_options(codec, name) if _is_function(value) else None
         if options is None:
             accepted = _accepted(codec, name)
             if accepted is None or not str(e).startswith(f"{where}:"):
@@ -193,6 +193,16 @@ def _encode_param(codec: ModelCodec, name: str, value: Any, path: str, encode: V
             f"{codec.class_path}'s {name} takes only "
             f"{', '.join(options)}, not a function."
         ) from None
+
+
+def _is_function(v: Any) -> bool:
+    """A plain function (not a callable object such as a kernel or a scorer, which have kinds)."""
+    import functools
+    import inspect
+
+    import numpy as np
+
+    return inspect.isroutine(v) or isinstance(v, functools.partial | np.ufunc)
 
 
 def _describe(v: Any) -> str:
@@ -250,6 +260,8 @@ def _accepted(codec: ModelCodec, name: str) -> str | None:
         if (info.alias or python_name) == name:
             for meta in info.metadata:
                 if isinstance(meta, kinds.OneOf):
+                    if any(isinstance(k, kinds.Registered) for k in meta.kinds):
+                        return None  # the object kind's own refusal already says what it takes
                     return kinds.describe_accepted(meta)
     return None
 
