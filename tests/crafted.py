@@ -15,8 +15,10 @@ import queue
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 _MARK = "@@milo-child@@ "
 
@@ -69,6 +71,16 @@ class Outcome:
     message: str = ""
 
     @property
+    def verdict(self) -> str:
+        """The error class of a refused document, else its status in capitals (LOADED, ...)."""
+        return self.error if self.status == "error" else self.status.upper()
+
+    @property
+    def problems(self) -> list[str]:
+        """A refused document's problem lines, ``$.path: message`` (at most the first 20)."""
+        return [line.strip() for line in self.message.splitlines()[1:]]
+
+    @property
     def lines(self) -> list[str]:
         """The error class, then the message's lines (the shape milo_codec errors print in)."""
         return [self.error, *self.message.splitlines()] if self.status == "error" else [self.status]
@@ -108,6 +120,24 @@ def load_in_children(
             outcomes[names[start + offset]] = outcome
         start += len(done)
     return outcomes
+
+
+def load_cases(
+    cases: Iterable[tuple[Any, ...]], doc_for: Callable[[Any], dict], directory: Path
+) -> dict[str, tuple[Outcome, Any]]:
+    """Crafted cases ``(base, mutate, ...)``: each ``mutate(doc_for(base))`` (which edits the
+    document and returns what the test expects) loaded in child processes.
+
+    Returns, by ``mutate.__name__``: the outcome and what ``mutate`` returned.
+    """
+    docs: dict[str, str | dict] = {}
+    wants: dict[str, Any] = {}
+    for base, mutate, *_ in cases:
+        doc = doc_for(base)
+        wants[mutate.__name__] = mutate(doc)
+        docs[mutate.__name__] = doc
+    out = load_in_children(docs, directory)
+    return {name: (out[name], wants[name]) for name in docs}
 
 
 def _run_batch(paths: list[str], timeout: float, then: str) -> list[Outcome]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from crafted import editable_doc
+from crafted import editable_doc, load_cases
 from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 
 import milo_codec
@@ -150,39 +150,12 @@ CASES: list[tuple[str, Callable[[dict], str], str]] = [
     ("bayes-dp-full", covariance_prior_wrong_rank, INVARIANT),
 ]
 
-_LOAD_ALL = """
-import json, sys
-import milo_codec
-from milo_codec.errors import InvariantError, SchemaError
-for doc in json.load(open(sys.argv[1], encoding="utf-8")):
-    try:
-        milo_codec.loads(json.dumps(doc))
-    except (SchemaError, InvariantError) as e:
-        print(json.dumps([type(e).__name__, [str(p) for p in e.problems]]))
-    else:
-        print(json.dumps(["LOADED", []]))
-"""
-
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, list[str], str]]:
-    docs, expected = [], []
-    for base, mutate, _ in CASES:
-        doc = _doc(base)
-        expected.append(mutate(doc))
-        docs.append(doc)
-    path = tmp_path_factory.mktemp("crafted") / "docs.json"
-    path.write_text(json.dumps(docs), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-c", _LOAD_ALL, str(path)], capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, f"the loading process died ({done.returncode}): {done.stderr}"
-    lines = done.stdout.splitlines()
-    assert len(lines) == len(CASES), done.stdout + done.stderr
-    return {
-        m.__name__: (*json.loads(line), want)
-        for (_, m, _), line, want in zip(CASES, lines, expected, strict=True)
-    }
+    """Every crafted document loaded in child processes, once: (error, problems, expected)."""
+    loaded = load_cases(CASES, _doc, tmp_path_factory.mktemp("crafted"))
+    return {name: (o.verdict, o.problems, want) for name, (o, want) in loaded.items()}
 
 
 @pytest.mark.parametrize(
