@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from crafted import editable_doc
+from crafted import editable_doc, load_in_children
 from sklearn.covariance import (
     EllipticEnvelope,
     EmpiricalCovariance,
@@ -125,45 +123,23 @@ CASES: list[tuple[str, Callable[[dict], list[str]], str]] = [
     ("graphical-cv", cv_results_not_arrays, SCHEMA),
 ]
 
-# Loads every file; a file that loads (none should) is still queried, so that a crash in
-# compiled code would kill the process and fail the test rather than pass unnoticed.
-_LOAD_ALL = """
-import json, sys, warnings
-import numpy as np
-import milo_codec
-from milo_codec.errors import InvariantError, SchemaError
-warnings.simplefilter("ignore")
-out = []
-for doc in json.load(open(sys.argv[1], encoding="utf-8")):
-    try:
-        model = milo_codec.loads(json.dumps(doc))
-    except (SchemaError, InvariantError) as e:
-        out.append([type(e).__name__, str(e)])
-    else:
-        model.mahalanobis(np.ones((3, model.n_features_in_)))
-        out.append(["LOADED", ""])
-print(json.dumps(out))
-"""
+# A file that loads (none of the crafted ones should) is still queried, so that a crash in
+# compiled code would show as a crash rather than pass unnoticed.
+_QUERY = "model.mahalanobis(np.ones((3, model.n_features_in_)))"
 
 
 def test_crafted_covariance_states_are_refused_in_a_surviving_process(tmp_path: Path) -> None:
-    docs, expected = [], []
+    docs: dict[str, str | dict] = {}
+    expected = {}
     for base, mutate, error in CASES:
         doc = _doc(base)
-        expected.append((mutate.__name__, error, mutate(doc["model"]["state"])))
-        docs.append(doc)
-    path = tmp_path / "crafted.json"
-    path.write_text(json.dumps(docs), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-c", _LOAD_ALL, str(path)], capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, f"the loading process died ({done.returncode}): {done.stderr}"
-    results = json.loads(done.stdout)
-    assert len(results) == len(expected)
-    for (name, error, lines), (got_error, message) in zip(expected, results, strict=True):
-        assert got_error == error, (name, message)
+        expected[mutate.__name__] = (error, mutate(doc["model"]["state"]))
+        docs[mutate.__name__] = doc
+    out = load_in_children(docs, tmp_path, then=_QUERY)
+    for name, (error, lines) in expected.items():
+        assert out[name].verdict == error, (name, out[name])
         for line in lines:
-            assert f"  {line}" in message.splitlines(), (name, message)
+            assert line in out[name].problems, (name, out[name])
 
 
 def test_scipy_does_not_check_the_precision_against_the_query() -> None:
@@ -195,7 +171,7 @@ def test_whatever_loads_answers_mahalanobis_in_a_surviving_process(tmp_path: Pat
     or loads and answers (same-shape resizes), without taking the process down."""
     rng = np.random.RandomState(0)
     fields = ("location_", "covariance_", "precision_", "raw_location_", "raw_covariance_")
-    docs = []
+    docs: list[dict] = []
     for i in range(40):
         doc = _doc(sorted(FITS)[i % len(FITS)])
         state = doc["model"]["state"]
@@ -208,13 +184,7 @@ def test_whatever_loads_answers_mahalanobis_in_a_surviving_process(tmp_path: Pat
             n, m = rng.randint(1, 9, size=2)
             state[field] = nd(np.eye(8)[:n, :m] if rank == 2 else np.ones(n))
         docs.append(doc)
-    path = tmp_path / "mutated.json"
-    path.write_text(json.dumps(docs), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-c", _LOAD_ALL, str(path)], capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, f"the process died ({done.returncode}): {done.stderr[-2000:]}"
-    results = [error for error, _ in json.loads(done.stdout)]
-    assert len(results) == len(docs)
+    out = load_in_children({str(i): d for i, d in enumerate(docs)}, tmp_path, then=_QUERY)
+    results = [o.verdict for o in out.values()]
     assert set(results) <= {INVARIANT, SCHEMA, "LOADED"}
     assert results.count(INVARIANT) > len(docs) // 2
