@@ -1,56 +1,48 @@
-"""Load many crafted files in one child process, so a crash in compiled code cannot take the
-test run with it, without paying a process start per file.
+"""Crafted files queried with ``transform`` after loading, through crafted.load_in_children.
 
-Each file is loaded (and, when it loads, queried with ``transform`` on the given input) in
-the child; the parent gets one line of JSON per file: the error class and message, or
-whether the loaded model answered.
+Each file is loaded (and, when it loads, asked to ``transform`` the given input) in a child
+process; a crash or hang on one file is reported for that file and the rest still run.
 """
 
 from __future__ import annotations
 
 import json
-import pickle
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-_CHILD = r"""
-import json, pickle, sys, warnings
-import milo_codec
-from milo_codec.errors import MiloError
-warnings.simplefilter("ignore")
-query = pickle.loads(open(sys.argv[1], "rb").read())
-for path in sys.argv[2:]:
-    try:
-        model = milo_codec.loads(open(path, encoding="utf-8").read())
-    except MiloError as e:
-        print(json.dumps([type(e).__name__, str(e)]), flush=True)
-        continue
-    try:
-        model.transform(query)
-        print(json.dumps(["LOADED", "transform answered"]), flush=True)
-    except Exception as e:  # a clean Python error at query time: the process survived
-        print(json.dumps(["LOADED", f"transform raised {type(e).__name__}"]), flush=True)
+import numpy as np
+from crafted import load_in_children
+
+# The query travels as JSON (NaN included): a numeric array with its dtype, or plain lists
+# (raw documents, dict records).
+_THEN = """
+import json
+payload = json.load(open(%r, encoding="utf-8"))
+query = payload["list"] if "list" in payload else np.array(payload["array"], dtype=payload["dtype"])
+model.transform(query)
 """
 
 
 def load_in_child(docs: list[dict], query: Any, tmp_path: Path) -> list[tuple[str, str]]:
-    """(error class or "LOADED", message) for every document, in order."""
-    query_path = tmp_path / "query.pickle"
-    query_path.write_bytes(pickle.dumps(query))
-    paths = []
-    for i, doc in enumerate(docs):
-        path = tmp_path / f"crafted-{i}.json"
-        path.write_text(json.dumps(doc), encoding="utf-8")
-        paths.append(str(path))
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(query_path), *paths],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    """(error class or "LOADED", message) for every document, in order; a model that loads
+    reports "transform answered" or "transform raised <error class>"."""
+    payload = (
+        {"array": query.tolist(), "dtype": query.dtype.str}
+        if isinstance(query, np.ndarray)
+        else {"list": query}
     )
-    assert done.returncode == 0, f"the loading process died ({done.returncode}): {done.stderr}"
-    results = [tuple(json.loads(line)) for line in done.stdout.splitlines()]
-    assert len(results) == len(docs), done.stdout + done.stderr
-    return results  # type: ignore[return-value]
+    query_path = tmp_path / "query.json"
+    query_path.write_text(json.dumps(payload), encoding="utf-8")
+    out = load_in_children(
+        {str(i): doc for i, doc in enumerate(docs)}, tmp_path, then=_THEN % str(query_path)
+    )
+    results = []
+    for o in out.values():
+        assert o.status in ("error", "loaded", "query-raised"), str(o)  # no crash, no hang
+        if o.status == "error":
+            results.append((o.error, o.message))
+        elif o.status == "loaded":
+            results.append(("LOADED", "transform answered"))
+        else:
+            results.append(("LOADED", f"transform raised {o.error}"))
+    return results
