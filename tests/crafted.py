@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 _MARK = "@@milo-child@@ "
 
 # ``then`` (optional) runs after a successful load with ``model`` bound, e.g. to predict.
@@ -138,6 +140,30 @@ def load_cases(
         docs[mutate.__name__] = doc
     out = load_in_children(docs, directory)
     return {name: (out[name], wants[name]) for name in docs}
+
+
+def assert_mutants_survive(
+    docs: list[str] | list[dict], directory: Path, query: Any, calls: Iterable[str]
+) -> dict[str, int]:
+    """Load every mutated document in child processes; each one that loads is asked every
+    call (e.g. ``"m.predict(Xq)"``, with ``Xq`` the query array). A Python error from a call
+    is fine; a crash, a hang or a non-milo_codec error from loading is not. Returns the
+    counts of refused and loaded documents (some must be refused, or the mutants are toothless).
+    """
+    lambdas = "".join(f"    lambda m: {call},\n" for call in calls)
+    then = (
+        f"Xq = np.array({np.asarray(query).tolist()!r})\n"
+        f"for call in (\n{lambdas}):\n"
+        "    try:\n        call(model)\n    except Exception:\n        pass\n"
+    )
+    out = load_in_children({str(i): d for i, d in enumerate(docs)}, directory, then=then)
+    bad = [str(o) for o in out.values() if o.status not in ("error", "loaded")]
+    assert not bad, bad[:3]
+    counts = {"refused": 0, "loaded": 0}
+    for o in out.values():
+        counts["refused" if o.status == "error" else "loaded"] += 1
+    assert counts["refused"] > 0, counts
+    return counts
 
 
 def _run_batch(paths: list[str], timeout: float, then: str) -> list[Outcome]:
