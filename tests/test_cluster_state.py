@@ -706,3 +706,13 @@ def test_equality_follows_cycles() -> None:
     loop.other.other = loop.other  # links back to itself, not to the first node
     with pytest.raises(AssertionError, match="links back to a different object"):
         assert_identical(x, loop)
+
+
+@pytest.mark.parametrize("cls", [AgglomerativeClustering, FeatureAgglomeration, OPTICS])
+def test_a_cache_directory_is_refused_at_dump(cls: type, tmp_path: Path) -> None:
+    """memory= names where fit writes: a file must not choose that (SECURITY.md)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = cls(memory=str(tmp_path)).fit(X)
+    with pytest.raises(milo_codec.UnsupportedModelError, match=r"\$\.model\.params\.memory"):
+        milo_codec.dumps(model)
