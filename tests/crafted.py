@@ -29,6 +29,9 @@ import milo_codec
 MARK = sys.argv[1]
 paths = json.loads(sys.argv[2])
 then = sys.argv[3]
+if sys.argv[4]:
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[4]),) * 2)
 warnings.simplefilter("ignore")
 for i, path in enumerate(paths):
     print(MARK + json.dumps({"begin": i}), flush=True)
@@ -82,10 +85,13 @@ def load_in_children(
     directory: Path,
     timeout: float = 60.0,
     then: str = "",
+    rlimit: int | None = None,
 ) -> dict[str, Outcome]:
     """Each document (JSON text, or a crafted dict) loaded in a child process → its outcome.
 
-    ``timeout`` bounds one document's load (and ``then``), not the batch.
+    ``timeout`` bounds one document's load (and ``then``), not the batch. ``rlimit`` caps the
+    child's address space in bytes (``RLIMIT_AS``), so a document that makes the loader
+    allocate without bound shows as a ``MemoryError`` outcome instead of swapping the machine.
     """
     directory.mkdir(parents=True, exist_ok=True)
     names = list(docs)
@@ -103,17 +109,17 @@ def load_in_children(
     outcomes: dict[str, Outcome] = {}
     start = 0
     while start < len(names):
-        done = _run_batch(paths[start:], timeout, then)
+        done = _run_batch(paths[start:], timeout, then, rlimit)
         for offset, outcome in enumerate(done):
             outcomes[names[start + offset]] = outcome
         start += len(done)
     return outcomes
 
 
-def _run_batch(paths: list[str], timeout: float, then: str) -> list[Outcome]:
+def _run_batch(paths: list[str], timeout: float, then: str, rlimit: int | None) -> list[Outcome]:
     """Outcomes for a prefix of ``paths``: all of them, or up to the one that crashed/hung."""
     child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, _MARK, json.dumps(paths), then],
+        [sys.executable, "-c", _CHILD, _MARK, json.dumps(paths), then, str(rlimit or "")],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
