@@ -81,13 +81,13 @@ class Outcome:
 
 
 def load_in_children(
-    docs: dict[str, str | dict],
+    docs: dict[str, str | bytes | dict],
     directory: Path,
     timeout: float = 60.0,
     then: str = "",
     rlimit: int | None = None,
 ) -> dict[str, Outcome]:
-    """Each document (JSON text, or a crafted dict) loaded in a child process → its outcome.
+    """Each document (JSON text or bytes, or a crafted dict) loaded in a child process → its outcome.
 
     ``timeout`` bounds one document's load (and ``then``), not the batch. ``rlimit`` caps the
     child's address space in bytes (``RLIMIT_AS``), so a document that makes the loader
@@ -102,9 +102,11 @@ def load_in_children(
             # A crafted document: without its (now stale) digest, as an attacker would send it,
             # so that the checks behind the digest are what the test exercises.
             doc = json.dumps({k: v for k, v in doc.items() if k != "digest"})
-        text = doc
         path = directory / f"crafted-{i}.json"
-        path.write_text(text)  # type: ignore[arg-type]
+        if isinstance(doc, bytes):  # e.g. invalid UTF-8, a BOM
+            path.write_bytes(doc)
+        else:
+            path.write_text(doc)
         paths.append(str(path))
     outcomes: dict[str, Outcome] = {}
     start = 0
