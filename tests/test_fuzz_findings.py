@@ -62,3 +62,32 @@ def test_a_named_function_without_its_wrapper_is_a_schema_error(replacement: Any
     with pytest.raises(milo_codec.SchemaError) as e:
         milo_codec.loads(json.dumps(doc))
     assert any(p.path.startswith("$.model.params.func") for p in e.value.problems), str(e.value)
+
+
+@pytest.mark.parametrize("member", ["format", "container"])
+def test_a_sparse_format_that_is_not_a_string_is_a_schema_error(member: str) -> None:
+    # Looked up in a table keyed by (format, container): a list escaped as TypeError.
+    from sklearn.random_projection import SparseRandomProjection
+
+    doc = editable_doc(SparseRandomProjection(n_components=3, random_state=0).fit(X))
+    doc["model"]["state"]["components_"]["sparse"][member] = []
+    with pytest.raises(milo_codec.SchemaError) as e:
+        milo_codec.loads(json.dumps(doc))
+    assert any(p.path == "$.model.state.components_.sparse.format" for p in e.value.problems), str(
+        e.value
+    )
+
+
+def test_a_kernel_name_that_is_not_a_string_is_a_schema_error() -> None:
+    # Looked up in the kernel table: a list escaped as TypeError.
+    from sklearn.gaussian_process import GaussianProcessRegressor
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        doc = editable_doc(GaussianProcessRegressor().fit(X, X[:, 0]))
+    doc["model"]["state"]["kernel_"]["kernel"]["name"] = ["RBF"]
+    with pytest.raises(milo_codec.SchemaError) as e:
+        milo_codec.loads(json.dumps(doc))
+    assert any(p.path == "$.model.state.kernel_.kernel.name" for p in e.value.problems), str(
+        e.value
+    )

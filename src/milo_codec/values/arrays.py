@@ -563,7 +563,8 @@ def decode_recarray(payload: Any) -> np.ndarray:
 def decode_sparse(payload: Any) -> Any:
     p = _expect_keys(payload, {"format", "container", "shape", "data", "indices", "indptr"})
     key = (p["format"], p["container"])
-    if key not in SPARSE_TYPES:
+    # The members are checked as strings first: a list or object is unhashable.
+    if not all(isinstance(k, str) for k in key) or key not in SPARSE_TYPES:
         raise DecodeProblem(
             ("format",), 'expected format "csr" or "csc" and container "matrix" or "array"'
         )
