@@ -27,11 +27,11 @@ import numpy as np
 import milo_codec
 
 MARK = sys.argv[1]
-paths = json.loads(sys.argv[2])
-then = sys.argv[3]
-if sys.argv[4]:
+paths = json.load(sys.stdin)  # on stdin: thousands of paths would overflow the argument list
+then = sys.argv[2]
+if sys.argv[3]:
     import resource
-    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[4]),) * 2)
+    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[3]),) * 2)
 warnings.simplefilter("ignore")
 for i, path in enumerate(paths):
     print(MARK + json.dumps({"begin": i}), flush=True)
@@ -121,11 +121,15 @@ def load_in_children(
 def _run_batch(paths: list[str], timeout: float, then: str, rlimit: int | None) -> list[Outcome]:
     """Outcomes for a prefix of ``paths``: all of them, or up to the one that crashed/hung."""
     child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, _MARK, json.dumps(paths), then, str(rlimit or "")],
+        [sys.executable, "-c", _CHILD, _MARK, then, str(rlimit or "")],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert child.stdin is not None
+    child.stdin.write(json.dumps(paths))
+    child.stdin.close()
     lines: queue.Queue[str | None] = queue.Queue()
 
     def pump() -> None:

@@ -51,3 +51,11 @@ def test_an_address_space_limit_turns_a_runaway_allocation_into_an_outcome(tmp_p
     assert limited["ridge"].error == "MemoryError"
     fine = load_in_children({"ridge": doc}, tmp_path / "b", timeout=60, rlimit=2 << 30)
     assert fine["ridge"].status == "loaded"
+
+
+def test_a_batch_too_long_for_a_command_line_is_loaded(tmp_path: Path) -> None:
+    doc = milo_codec.dumps(Ridge().fit(np.eye(3), [1.0, 2.0, 3.0]))
+    # 3,000 paths of ~80 characters exceed the kernel's limit on one argument (128 KiB).
+    docs: dict[str, str | bytes | dict] = {f"ridge-{i}": doc for i in range(3000)}
+    out = load_in_children(docs, tmp_path / ("x" * 40), timeout=60)
+    assert {o.status for o in out.values()} == {"loaded"}
