@@ -38,8 +38,8 @@ import milo_codec
 
 FULL = os.environ.get("MILO_FUZZ") == "full"
 # Examples per class, in this process and in children (CI keeps the run within ~90 s).
-IN_PROCESS_PER_CLASS = 60 if FULL else 3
-CHILD_PER_CLASS = 25 if FULL else 1
+IN_PROCESS_PER_CLASS = 150 if FULL else 3
+CHILD_PER_CLASS = 100 if FULL else 1
 CHILD_RLIMIT = 4 << 30
 CHILD_TIMEOUT = 60.0
 REPORT = Path(os.environ.get("MILO_FUZZ_REPORT", "out/fuzz-report.json"))
