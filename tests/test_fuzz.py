@@ -38,8 +38,8 @@ import milo_codec
 
 FULL = os.environ.get("MILO_FUZZ") == "full"
 # Examples per class, in this process and in children (CI keeps the run within ~90 s).
-IN_PROCESS_PER_CLASS = 150 if FULL else 3
-CHILD_PER_CLASS = 100 if FULL else 1
+IN_PROCESS_PER_CLASS = 150 if FULL else 10
+CHILD_PER_CLASS = 100 if FULL else 5
 CHILD_RLIMIT = 4 << 30
 CHILD_TIMEOUT = 60.0
 REPORT = Path(os.environ.get("MILO_FUZZ_REPORT", "out/fuzz-report.json"))
@@ -191,6 +191,12 @@ def test_mutants_in_children_never_crash_hang_or_exhaust_memory(tmp_path: Path) 
         stats = STATS[(family, "children")]
         stats["mutants"] += 1
         stats[outcome.status] += 1
+        if outcome.status == "error":
+            stats[f"error {outcome.error}"] += 1
+        elif (
+            outcome.status == "query-raised"
+        ):  # which methods raised what, e.g. "predict: ValueError"
+            stats[f"query-raised {outcome.message}"] += 1
         if outcome.status not in ALLOWED_IN_CHILDREN:
             bad.append(f"{name} {edits_of[name]}: {outcome}")
     assert bad == []
@@ -211,9 +217,12 @@ def _report(request: pytest.FixtureRequest) -> Iterator[None]:
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=1) + "\n")
     terminal = request.config.pluginmanager.get_plugin("terminalreporter")
-    if terminal is not None:
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if terminal is None or capture is None:
+        return
+    with capture.global_and_fixture_disabled():  # a teardown's output is otherwise swallowed
         terminal.write_line("")
         terminal.write_line(f"fuzz ({report['mode']} mode), written to {REPORT}:")
         for (family, variant), counts in sorted(STATS.items()):
             outcomes = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if k != "mutants")
-            terminal.write_line(f"  {family:28} {variant:10} {counts['mutants']:6}  {outcomes}")
+            terminal.write_line(f"  {family:22} {variant:10} {counts['mutants']:6}  {outcomes}")

@@ -91,3 +91,24 @@ def test_a_kernel_name_that_is_not_a_string_is_a_schema_error() -> None:
     assert any(p.path == "$.model.state.kernel_.kernel.name" for p in e.value.problems), str(
         e.value
     )
+
+
+@pytest.mark.parametrize(
+    ("dim", "index_dtype"), [(2**64, "int64"), (2**63, "int64"), (2**31, "int32")]
+)
+def test_a_sparse_dimension_beyond_the_index_dtype_is_a_schema_error(
+    dim: int, index_dtype: str
+) -> None:
+    # The minor dimension is bounded by nothing else: 2**64 escaped scipy as OverflowError.
+    from sklearn.random_projection import SparseRandomProjection
+
+    doc = editable_doc(SparseRandomProjection(n_components=3, random_state=0).fit(X))
+    sparse = doc["model"]["state"]["components_"]["sparse"]
+    for name in ("indices", "indptr"):
+        sparse[name]["ndarray"]["dtype"] = index_dtype
+    sparse["shape"][1] = dim
+    with pytest.raises(milo_codec.SchemaError) as e:
+        milo_codec.loads(json.dumps(doc))
+    assert any(p.path == "$.model.state.components_.sparse.shape" for p in e.value.problems), str(
+        e.value
+    )

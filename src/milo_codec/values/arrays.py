@@ -595,6 +595,11 @@ def decode_sparse(payload: Any) -> Any:
         raise DecodeProblem(("indices",), f"indices must lie in [0, {minor})")
     if parts["data"].dtype.kind == "O":
         raise DecodeProblem(("data",), "object data is not allowed")
+    # scipy sizes its index type from the shape and its compiled routines take the shape in
+    # that type: a dimension the written index dtypes cannot hold would overflow there.
+    limit = min(int(np.iinfo(parts[n].dtype).max) for n in ("indices", "indptr"))
+    if max(shape) > limit:
+        raise DecodeProblem(("shape",), f"dimensions must fit the index dtype (at most {limit:,})")
     cls = SPARSE_TYPES[key]
     out = cls((data, indices, indptr), shape=shape, copy=False)
     # The constructor narrows int64 indices that fit in int32; keep the written dtypes.
