@@ -31,8 +31,11 @@ import numpy as np
 import milo_codec
 
 MARK = sys.argv[1]
-paths = json.loads(sys.argv[2])
-then = sys.argv[3]
+paths = json.load(sys.stdin)  # on stdin: thousands of paths would overflow the argument list
+then = sys.argv[2]
+if sys.argv[3]:
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[3]),) * 2)
 warnings.simplefilter("ignore")
 for i, path in enumerate(paths):
     print(MARK + json.dumps({"begin": i}), flush=True)
@@ -92,14 +95,17 @@ class Outcome:
 
 
 def load_in_children(
-    docs: dict[str, str | dict],
+    docs: dict[str, str | bytes | dict],
     directory: Path,
     timeout: float = 60.0,
     then: str = "",
+    rlimit: int | None = None,
 ) -> dict[str, Outcome]:
-    """Each document (JSON text, or a crafted dict) loaded in a child process → its outcome.
+    """Each document (JSON text or bytes, or a crafted dict) loaded in a child process → its outcome.
 
-    ``timeout`` bounds one document's load (and ``then``), not the batch.
+    ``timeout`` bounds one document's load (and ``then``), not the batch. ``rlimit`` caps the
+    child's address space in bytes (``RLIMIT_AS``), so a document that makes the loader
+    allocate without bound shows as a ``MemoryError`` outcome instead of swapping the machine.
     """
     directory.mkdir(parents=True, exist_ok=True)
     names = list(docs)
@@ -110,14 +116,16 @@ def load_in_children(
             # A crafted document: without its (now stale) digest, as an attacker would send it,
             # so that the checks behind the digest are what the test exercises.
             doc = json.dumps({k: v for k, v in doc.items() if k != "digest"})
-        text = doc
         path = directory / f"crafted-{i}.json"
-        path.write_text(text)  # type: ignore[arg-type]
+        if isinstance(doc, bytes):  # e.g. invalid UTF-8, a BOM
+            path.write_bytes(doc)
+        else:
+            path.write_text(doc)
         paths.append(str(path))
     outcomes: dict[str, Outcome] = {}
     start = 0
     while start < len(names):
-        done = _run_batch(paths[start:], timeout, then)
+        done = _run_batch(paths[start:], timeout, then, rlimit)
         for offset, outcome in enumerate(done):
             outcomes[names[start + offset]] = outcome
         start += len(done)
@@ -166,14 +174,18 @@ def assert_mutants_survive(
     return counts
 
 
-def _run_batch(paths: list[str], timeout: float, then: str) -> list[Outcome]:
+def _run_batch(paths: list[str], timeout: float, then: str, rlimit: int | None) -> list[Outcome]:
     """Outcomes for a prefix of ``paths``: all of them, or up to the one that crashed/hung."""
     child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, _MARK, json.dumps(paths), then],
+        [sys.executable, "-c", _CHILD, _MARK, then, str(rlimit or "")],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert child.stdin is not None
+    child.stdin.write(json.dumps(paths))
+    child.stdin.close()
     lines: queue.Queue[str | None] = queue.Queue()
 
     def pump() -> None:

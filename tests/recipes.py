@@ -485,22 +485,34 @@ def _family_recipes(name: str) -> Callable[[type], list[Recipe]] | None:
 
 def recipes_for(cls: type) -> list[Recipe]:
     """Every recipe the class can be fitted with (probe-fitted, so each one is known to fit)."""
+    return _probed(_candidates(cls))
+
+
+def first_recipe(cls: type) -> Recipe:
+    """``recipes_for(cls)[0]``, probing candidates only until one fits (for tests needing one)."""
+    candidates = _candidates(cls)
+    for i in range(len(candidates)):
+        probed = _probed(candidates[i : i + 1])
+        if probed:
+            return probed[0]
+    raise ValueError(f"no recipe fits {cls.__name__}")
+
+
+def _candidates(cls: type) -> list[Recipe]:
     name = cls.__name__
     family = _family_recipes(name)
     if family is not None:
-        return _probed(family(cls))
+        return family(cls)
     est = base_estimator(cls)
     if name == "SGDOneClassSVM":
-        candidates = _outlier_recipes(cls)
-    elif name == "IsotonicRegression":
-        candidates = _regressor_recipes(cls)
-    elif is_classifier(est):
-        candidates = _classifier_recipes(cls)
-    elif is_regressor(est):
-        candidates = _regressor_recipes(cls)
-    else:
-        candidates = _transformer_recipes(cls)
-    return _probed(candidates)
+        return _outlier_recipes(cls)
+    if name == "IsotonicRegression":
+        return _regressor_recipes(cls)
+    if is_classifier(est):
+        return _classifier_recipes(cls)
+    if is_regressor(est):
+        return _regressor_recipes(cls)
+    return _transformer_recipes(cls)
 
 
 def _probed(candidates: list[Recipe]) -> list[Recipe]:

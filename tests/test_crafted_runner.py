@@ -38,3 +38,24 @@ def test_each_document_gets_its_own_outcome_across_a_crash_and_a_hang(tmp_path: 
     }
     assert out["alpha-2"].error == "return code -11"
     assert out["not-json"].lines[0] == "ParseError"
+
+
+def test_an_address_space_limit_turns_a_runaway_allocation_into_an_outcome(tmp_path: Path) -> None:
+    doc = milo_codec.dumps(Ridge().fit(np.eye(3), [1.0, 2.0, 3.0]))
+    # 8 GiB of zeros, touched so that an unlimited child would really take the memory.
+    then = "np.ones(1 << 30)"
+    limited = load_in_children(
+        {"ridge": doc}, tmp_path / "a", timeout=60, then=then, rlimit=2 << 30
+    )
+    assert limited["ridge"].status == "query-raised"
+    assert limited["ridge"].error == "MemoryError"
+    fine = load_in_children({"ridge": doc}, tmp_path / "b", timeout=60, rlimit=2 << 30)
+    assert fine["ridge"].status == "loaded"
+
+
+def test_a_batch_too_long_for_a_command_line_is_loaded(tmp_path: Path) -> None:
+    doc = milo_codec.dumps(Ridge().fit(np.eye(3), [1.0, 2.0, 3.0]))
+    # 3,000 paths of ~80 characters exceed the kernel's limit on one argument (128 KiB).
+    docs: dict[str, str | bytes | dict] = {f"ridge-{i}": doc for i in range(3000)}
+    out = load_in_children(docs, tmp_path / ("x" * 40), timeout=60)
+    assert {o.status for o in out.values()} == {"loaded"}

@@ -66,6 +66,17 @@ def _raise_problem(p: DecodeProblem, title: str = "value") -> None:
     )
 
 
+def _member(d: Any, key: str) -> Any:
+    """The payload of a one-member wrapper ``{key: payload}``.
+
+    A field of a single kind is decoded without a union choosing it by its key first, so the
+    wrapper itself must be checked here: anything else is the file's error, not a KeyError.
+    """
+    if not (isinstance(d, dict) and len(d) == 1 and key in d):
+        raise DecodeProblem((), f'expected {{"{key}": ...}}')
+    return d[key]
+
+
 def _plain(fn: Any) -> core_schema.CoreSchema:
     def validate(v: Any) -> Any:
         try:
@@ -199,7 +210,7 @@ class NumpyScalar(Kind):
         name, bounds = self.dtype, self.bounds
 
         def decode(d: Any) -> Any:
-            x = decode_numpy_scalar(name, d[name])
+            x = decode_numpy_scalar(name, _member(d, name))
             if name not in ("bool", "str_"):
                 problem = bounds.check(x)
                 if problem:
@@ -406,8 +417,9 @@ class Recarray(Kind):
 
     def schema(self) -> core_schema.CoreSchema:
         def decode(d: Any) -> np.ndarray:
+            payload = _member(d, "recarray")
             try:
-                return arrays.decode_recarray(d["recarray"])
+                return arrays.decode_recarray(payload)
             except DecodeProblem as p:
                 raise p.within("recarray") from None
 
@@ -421,8 +433,9 @@ class Sparse(Kind):
 
     def schema(self) -> core_schema.CoreSchema:
         def decode(d: Any) -> Any:
+            payload = _member(d, "sparse")
             try:
-                return arrays.decode_sparse(d["sparse"])
+                return arrays.decode_sparse(payload)
             except DecodeProblem as p:
                 raise p.within("sparse") from None
 
@@ -446,7 +459,7 @@ class Named(Kind):
         table = _NAMED_TABLES[key]
 
         def decode(d: Any) -> Any:
-            name = d[key]
+            name = _member(d, key)
             if not isinstance(name, str) or name not in names:
                 raise DecodeProblem((key,), f"expected one of {', '.join(map(repr, names))}")
             return table(name)
@@ -471,7 +484,7 @@ class CompiledLoss(Kind):
         names = self.names
 
         def decode(d: Any) -> Any:
-            payload = d["closs"]
+            payload = _member(d, "closs")
             if isinstance(payload, dict) and payload.get("name") not in names:
                 raise DecodeProblem(("closs", "name"), f"expected one of {', '.join(names)}")
             try:

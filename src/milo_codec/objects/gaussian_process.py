@@ -233,7 +233,7 @@ def _decode(v: Any, depth: int) -> dict:
     if not (isinstance(v, dict) and set(v) == {"name", "params"}):
         raise DecodeProblem((), 'expected {"name": <kernel class>, "params": {...}}')
     name = v["name"]
-    if name not in KERNELS:
+    if type(name) is not str or name not in KERNELS:  # a list or object is unhashable
         raise DecodeProblem(("name",), f"expected one of {', '.join(KERNELS)}")
     try:
         params = dict(_params_validator(name).validate_python(v["params"]))

@@ -563,7 +563,8 @@ def decode_recarray(payload: Any) -> np.ndarray:
 def decode_sparse(payload: Any) -> Any:
     p = _expect_keys(payload, {"format", "container", "shape", "data", "indices", "indptr"})
     key = (p["format"], p["container"])
-    if key not in SPARSE_TYPES:
+    # The members are checked as strings first: a list or object is unhashable.
+    if not all(isinstance(k, str) for k in key) or key not in SPARSE_TYPES:
         raise DecodeProblem(
             ("format",), 'expected format "csr" or "csc" and container "matrix" or "array"'
         )
@@ -594,6 +595,11 @@ def decode_sparse(payload: Any) -> Any:
         raise DecodeProblem(("indices",), f"indices must lie in [0, {minor})")
     if parts["data"].dtype.kind == "O":
         raise DecodeProblem(("data",), "object data is not allowed")
+    # scipy sizes its index type from the shape and its compiled routines take the shape in
+    # that type: a dimension the written index dtypes cannot hold would overflow there.
+    limit = min(int(np.iinfo(parts[n].dtype).max) for n in ("indices", "indptr"))
+    if max(shape) > limit:
+        raise DecodeProblem(("shape",), f"dimensions must fit the index dtype (at most {limit:,})")
     cls = SPARSE_TYPES[key]
     out = cls((data, indices, indptr), shape=shape, copy=False)
     # The constructor narrows int64 indices that fit in int32; keep the written dtypes.
