@@ -9,4 +9,5 @@ SCHEMA_BASE = "https://milo-codec.invalid/schemas/"
 
 ANY_ARRAY: tuple[tuple[str, int], ...] = tuple((dt, -1) for dt in (*NUMERIC_DTYPES, "U", "object"))
 ALL_TYPES: tuple[str, ...] = tuple(TYPES)
-ALL_DTYPES: tuple[str, ...] = NUMERIC_DTYPES
+# Exactly the enum of $defs/dtype in common/values/v1.json.
+ALL_DTYPES: tuple[str, ...] = (*NUMERIC_DTYPES, "object")

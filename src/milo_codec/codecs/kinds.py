@@ -692,7 +692,7 @@ def _generic_kinds() -> OneOf:
             NDArray(allowed=tuple((dt, -1) for dt in (*arrays.NUMERIC_DTYPES, "U", "object"))),
             Sparse(),
             Recarray(),
-            Named(key="dtype", names=arrays.NUMERIC_DTYPES),
+            Named(key="dtype", names=(*arrays.NUMERIC_DTYPES, "object")),
             Named(key="type", names=tuple(objects.TYPES)),
             Alias(arrays=tuple((dt, -1) for dt in (*arrays.NUMERIC_DTYPES, "U", "object"))),
         )

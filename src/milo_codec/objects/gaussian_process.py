@@ -233,7 +233,8 @@ def _decode(v: Any, depth: int) -> dict:
     if not (isinstance(v, dict) and set(v) == {"name", "params"}):
         raise DecodeProblem((), 'expected {"name": <kernel class>, "params": {...}}')
     name = v["name"]
-    if type(name) is not str or name not in KERNELS:  # a list or object is unhashable
+    # A dict or list is not hashable: test the type first, or the lookup raises TypeError.
+    if type(name) is not str or name not in KERNELS:
         raise DecodeProblem(("name",), f"expected one of {', '.join(KERNELS)}")
     try:
         params = dict(_params_validator(name).validate_python(v["params"]))

@@ -38,7 +38,9 @@ NUMERIC_DTYPES: tuple[str, ...] = (
     "float32",
     "float64",
 )
-_STR_DTYPE = re.compile(r"^U([1-9][0-9]{0,5})$")
+# \Z, not $: Python's $ also matches before a trailing newline ("U1\n"), which the
+# schema's ECMA-262 pattern refuses.
+_STR_DTYPE = re.compile(r"^U([1-9][0-9]{0,5})\Z")
 # A NaN's sign survives (x86 arithmetic makes negative NaNs); other payload bits do not.
 NONFINITE = {"NaN": np.nan, "-NaN": -np.nan, "Infinity": np.inf, "-Infinity": -np.inf}
 MAX_NDIM = 8
