@@ -26,6 +26,7 @@ from milo_codec.invariants import (
     multioutput,
     neighbors,
     neural_network,
+    per_item,
     semi_supervised,
     svm,
     tree,
@@ -70,6 +71,7 @@ def linear_classifier_rows(params: dict, state: dict, path: str) -> list[Problem
 
 
 CHECKS: dict[str, Check] = {
+    **per_item.CHECKS,
     "classes_unique": classes_unique,
     "linear_classifier_rows": linear_classifier_rows,
     **tree.CHECKS,

@@ -1,0 +1,75 @@
+"""Lists with one entry per feature or per class must have exactly that many entries (fuzzing
+found each of these loading and then failing with IndexError at predict time)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from crafted import editable_doc
+from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
+from sklearn.naive_bayes import CategoricalNB
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, TargetEncoder
+
+import milo_codec
+
+RNG = np.random.RandomState(0)
+XI = RNG.randint(0, 4, size=(40, 3))
+X = RNG.randn(40, 3)
+Y3 = np.arange(40) % 3
+
+
+def _drop_first(name: str) -> Callable[[dict], None]:
+    return lambda s: s[name].pop(0)
+
+
+CASES: list[tuple[str, Any, Callable[[dict], None], str]] = [
+    ("ordinal-categories", OrdinalEncoder().fit(XI), _drop_first("categories_"), "categories_"),
+    ("onehot-categories", OneHotEncoder().fit(XI), _drop_first("categories_"), "categories_"),
+    (
+        "target-encodings",
+        TargetEncoder(random_state=0).fit(XI, X[:, 0]),
+        _drop_first("encodings_"),
+        "encodings_",
+    ),
+    (
+        "target-multiclass-encodings",
+        TargetEncoder(random_state=0).fit(XI, Y3),
+        lambda s: s["encodings_"].pop(),
+        "encodings_",
+    ),
+    (
+        "categorical-nb-counts",
+        CategoricalNB().fit(XI, Y3),
+        _drop_first("category_count_"),
+        "category_count_",
+    ),
+    (
+        "categorical-nb-table-shape",
+        CategoricalNB().fit(XI, Y3),
+        lambda s: s["feature_log_prob_"][1]["ndarray"].update(
+            shape=[3, 3], data=[row[:3] for row in s["feature_log_prob_"][1]["ndarray"]["data"]]
+        ),
+        "feature_log_prob_[1]",
+    ),
+    (
+        "qda-rotations",
+        QuadraticDiscriminantAnalysis().fit(X, Y3),
+        _drop_first("rotations_"),
+        "rotations_",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "mutate", "field"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_a_list_of_the_wrong_length_is_refused(model: Any, mutate: Callable, field: str) -> None:
+    doc = editable_doc(model)
+    mutate(doc["model"]["state"])
+    with pytest.raises(milo_codec.InvariantError) as e:
+        milo_codec.loads(json.dumps(doc))
+    assert f"$.model.state.{field}: " in str(e.value)
