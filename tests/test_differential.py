@@ -101,7 +101,8 @@ PYTHON_ONLY: dict[str, re.Pattern[str]] = {
     "§5.3 array data vs shape and dtype": re.compile(
         r"data has shape|expected an array of \d+ items|expected (a|an) \w+, got|overflows|"
         r"out of range|allocated rows|allocated_rows|reversed view|expected axes|"
-        r"longer than|U\d+ width|a 0-d array|row stride"
+        r"longer than|U\d+ width|a 0-d array|row stride|"
+        r"greater than shape\[0\]"
     ),
     "§5.4 sparse structure": re.compile(r"indptr|indices"),
     "§5.5 structured arrays": re.compile(r"offset|itemsize|field names"),
@@ -151,6 +152,8 @@ def python_only_reason(error: DocumentError, doc: Any = None) -> str | None:
         if not found and _integral_float(_at(doc, problem.path)):
             # e.g. 1.0 where pydantic then reports the union's float branch: "less than 1"
             found = ["§5.2 integer vs float by lexical form"]
+        if not found and problem.path.endswith((".allocated_rows", ".reversed_axes")):
+            found = ["§5.3 array data vs shape and dtype"]  # the §3.1 view constraints
         if not found and _OBJECT_KIND.search(problem.path):
             found = ["§5.7 closed tables and object kinds"]
         if not found:
