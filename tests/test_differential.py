@@ -105,7 +105,9 @@ PYTHON_ONLY: dict[str, re.Pattern[str]] = {
         r"greater than shape\[0\]"
     ),
     "§5.4 sparse structure": re.compile(r"indptr|indices"),
-    "§5.5 structured arrays": re.compile(r"offset|itemsize|field names"),
+    "§5.5 structured arrays": re.compile(
+        r"offset|itemsize|field names|missing field|unknown field|column"
+    ),
     "§5.7 closed tables and object kinds": re.compile(
         r"random_state must not be a seed|invalid arguments for|must hold \d+ uint32"
     ),
