@@ -380,7 +380,16 @@ def test_mutants_of_real_documents_are_judged_alike(
         del doc["digest"]
         for i in range(_mutants_per_document()):
             mutants[f"{name}#{i}"] = json.dumps(mutate(doc, rng))
-    judged = {name: judge(text, construct=False) for name, text in mutants.items()}
+    judged: dict[str, str] = {}
+    disagreements: list[str] = []
+    for name, text in mutants.items():
+        try:
+            judged[name] = judge(text, construct=False)
+        except AssertionError as e:  # gather them all: one run shows every kind found
+            disagreements.append(f"{name}: {str(e)[:600]}")
+    assert not disagreements, f"{len(disagreements)} disagreements:\n" + "\n".join(
+        disagreements[:8]
+    )
     outcomes = load_in_children(mutants, tmp_path)
     for name, text in mutants.items():
         outcome = outcomes[name]
