@@ -485,3 +485,18 @@ def test_the_object_dtype_the_schema_allows_is_accepted() -> None:
     import numpy as np
 
     assert milo_codec.loads(json.dumps(doc)).dtype == np.dtype(object)
+
+
+@pytest.mark.parametrize("value", [{}, [], None, {"ndarray": 1}])
+def test_a_recarray_field_holding_something_else_is_a_schema_error(value: Any) -> None:
+    """Found by the mutants: a tree's "nodes" without its "recarray" key raised KeyError."""
+    import numpy as np
+    from sklearn.tree import DecisionTreeClassifier
+
+    X = np.random.RandomState(0).randn(30, 2)
+    doc = json.loads(milo_codec.dumps(DecisionTreeClassifier().fit(X, X[:, 0] > 0)))
+    del doc["digest"]
+    doc["model"]["state"]["tree_"]["tree"]["nodes"] = value
+    assert judge(json.dumps(doc), construct=False) == "both refuse"
+    with pytest.raises(SchemaError, match=r"tree_\.tree\.nodes"):
+        pipeline.read_document(json.dumps(doc))

@@ -406,6 +406,9 @@ class Recarray(Kind):
 
     def schema(self) -> core_schema.CoreSchema:
         def decode(d: Any) -> np.ndarray:
+            # Checked like NDArray's: a field holding only a recarray gets any value here.
+            if not (isinstance(d, dict) and len(d) == 1 and "recarray" in d):
+                raise DecodeProblem((), 'expected {"recarray": {...}}')
             try:
                 return arrays.decode_recarray(d["recarray"])
             except DecodeProblem as p:
