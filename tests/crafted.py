@@ -10,12 +10,13 @@ stay one case per crafted file.
 
 from __future__ import annotations
 
+import copy
 import json
 import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,24 @@ def editable_doc(estimator: object) -> dict:
     doc = json.loads(milo_codec.dumps(estimator))
     del doc["digest"]
     return doc
+
+
+def doc_cache(fits: Mapping[str, Callable[[], Any]]) -> Callable[[str], dict]:
+    """For a base fit's name, a fresh copy of its editable document (each fit dumped once)."""
+    cache: dict[str, dict] = {}
+
+    def doc(base: str) -> dict:
+        if base not in cache:
+            cache[base] = editable_doc(fits[base]())
+        return copy.deepcopy(cache[base])
+
+    return doc
+
+
+def nd(a: Any) -> dict:
+    """An ndarray value as milo writes it (C order)."""
+    a = np.asarray(a)
+    return {"ndarray": {"dtype": str(a.dtype), "shape": list(a.shape), "data": a.tolist()}}
 
 
 @dataclass(frozen=True)

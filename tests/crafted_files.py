@@ -14,17 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from crafted import load_in_children
+from crafted import load_in_children, nd  # noqa: F401  (nd: re-exported to the state tests)
 
 # case id → (document, mutation of a copy of it, error class name, one expected problem line)
 Case = tuple[dict, Callable[[dict], None], str, str]
-
-
-def nd(a: Any) -> dict:
-    """An ndarray value as milo writes it."""
-    a = np.asarray(a)
-    return {"ndarray": {"dtype": str(a.dtype), "shape": list(a.shape), "data": a.tolist()}}
 
 
 def node(estimator: Any) -> dict:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from crafted import editable_doc, load_in_children
+from crafted import doc_cache, load_in_children, nd
 from equality import assert_identical
 from sklearn.cluster import (
     DBSCAN,
@@ -69,18 +69,7 @@ FITS: dict[str, Callable[[], Any]] = {
     "birch": lambda: _fit(Birch(n_clusters=3, threshold=0.5, branching_factor=4)),
     "birch-leaf-root": lambda: _fit(Birch(n_clusters=None, threshold=5.0)),
 }
-_DOCS: dict[str, dict] = {}
-
-
-def _doc(base: str) -> dict:
-    if base not in _DOCS:
-        _DOCS[base] = editable_doc(FITS[base]())
-    return copy.deepcopy(_DOCS[base])
-
-
-def nd(a: Any) -> dict:
-    a = np.asarray(a)
-    return {"ndarray": {"dtype": str(a.dtype), "shape": list(a.shape), "data": a.tolist()}}
+_doc = doc_cache(FITS)
 
 
 def arr(node: dict) -> np.ndarray:

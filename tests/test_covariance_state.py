@@ -10,7 +10,6 @@ files, all loaded in one separate process with a timeout, must be refused with t
 
 from __future__ import annotations
 
-import copy
 import json
 import warnings
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from crafted import editable_doc, load_in_children
+from crafted import doc_cache, load_in_children, nd
 from sklearn.covariance import (
     EllipticEnvelope,
     EmpiricalCovariance,
@@ -49,18 +48,7 @@ FITS: dict[str, Callable[[], Any]] = {
     "elliptic": lambda: _fit(EllipticEnvelope(random_state=0)),
     "graphical-cv": lambda: _fit(GraphicalLassoCV(alphas=2, n_refinements=1, cv=3)),
 }
-_DOCS: dict[str, dict] = {}
-
-
-def _doc(base: str) -> dict:
-    if base not in _DOCS:
-        _DOCS[base] = editable_doc(FITS[base]())
-    return copy.deepcopy(_DOCS[base])
-
-
-def nd(a: Any) -> dict:
-    a = np.asarray(a)
-    return {"ndarray": {"dtype": str(a.dtype), "shape": list(a.shape), "data": a.tolist()}}
+_doc = doc_cache(FITS)
 
 
 def _shape_problems(field: str, shape: tuple[int, ...]) -> list[str]:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
 
 import numpy as np
 import pytest
-from crafted import editable_doc
+from crafted import editable_doc, nd
 from sklearn.cross_decomposition import CCA, PLSSVD, PLSCanonical, PLSRegression
 
 import milo_codec
@@ -33,11 +32,6 @@ def _doc(name: str) -> dict:
         }[name]()
         _DOCS[name] = editable_doc(model)
     return copy.deepcopy(_DOCS[name])
-
-
-def nd(a: Any) -> dict:
-    a = np.asarray(a)
-    return {"ndarray": {"dtype": str(a.dtype), "shape": list(a.shape), "data": a.tolist()}}
 
 
 def _problems(doc: dict) -> list[str]:

@@ -10,7 +10,6 @@ the expected errors. Callables outside the closed lists are refused when writing
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from crafted import editable_doc
+from crafted import doc_cache, nd
 from sklearn.decomposition import (
     NMF,
     PCA,
@@ -65,18 +64,7 @@ FITS: dict[str, Callable[[], Any]] = {
     "isomap": lambda: _fit(Isomap(n_neighbors=5)),
     "lle": lambda: _fit(LocallyLinearEmbedding(n_neighbors=6, random_state=0)),
 }
-_DOCS: dict[str, dict] = {}
-
-
-def _doc(base: str) -> dict:
-    if base not in _DOCS:
-        _DOCS[base] = editable_doc(FITS[base]())
-    return copy.deepcopy(_DOCS[base])
-
-
-def nd(a: Any) -> dict:
-    a = np.asarray(a)
-    return {"ndarray": {"dtype": str(a.dtype), "shape": list(a.shape), "data": a.tolist()}}
+_doc = doc_cache(FITS)
 
 
 def arr(node: dict) -> np.ndarray:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from crafted import editable_doc
+from crafted import doc_cache, editable_doc
 from crafted_batch import load_in_child
 from recipes_feature_extraction import DOCS, QUERY
 from sklearn.feature_extraction import DictVectorizer, FeatureHasher
@@ -49,13 +49,7 @@ FITS: dict[str, Callable[[], Any]] = {
     "tfidf": lambda: _fit(TfidfVectorizer()),
     "hashing": lambda: _fit(HashingVectorizer(n_features=32)),
 }
-_DOCS: dict[str, dict] = {}
-
-
-def _doc(base: str) -> dict:
-    if base not in _DOCS:
-        _DOCS[base] = editable_doc(FITS[base]())
-    return copy.deepcopy(_DOCS[base])
+_doc = doc_cache(FITS)
 
 
 def _vocab(doc: dict) -> dict:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from crafted import assert_mutants_survive, editable_doc, load_cases
+from crafted import assert_mutants_survive, doc_cache, load_cases, nd
 from equality import assert_identical
 from sklearn.gaussian_process import GaussianProcessClassifier, GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import (
@@ -66,18 +66,7 @@ FITS: dict[str, Callable[[], Any]] = {
     "gpc-binary": lambda: _fit(GaussianProcessClassifier(RBF([1.0, 1.0, 1.0])), Y3 == 0),
     "gpc-ovr": lambda: _fit(GaussianProcessClassifier(RBF()), Y3),
 }
-_DOCS: dict[str, dict] = {}
-
-
-def _doc(base: str) -> dict:
-    if base not in _DOCS:
-        _DOCS[base] = editable_doc(FITS[base]())
-    return copy.deepcopy(_DOCS[base])
-
-
-def nd(a: Any) -> dict:
-    a = np.asarray(a)
-    return {"ndarray": {"dtype": str(a.dtype), "shape": list(a.shape), "data": a.tolist()}}
+_doc = doc_cache(FITS)
 
 
 def _kernel_at(doc: dict, *keys: str) -> dict:

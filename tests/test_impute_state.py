@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from crafted import editable_doc
+from crafted import doc_cache, nd
 from crafted_batch import load_in_child
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, MissingIndicator, SimpleImputer
@@ -47,18 +47,7 @@ FITS: dict[str, Callable[[], Any]] = {
     "knn": lambda: _fit(KNNImputer(n_neighbors=3)),
     "iterative": lambda: _fit(IterativeImputer(max_iter=2, random_state=0)),
 }
-_DOCS: dict[str, dict] = {}
-
-
-def _doc(base: str) -> dict:
-    if base not in _DOCS:
-        _DOCS[base] = editable_doc(FITS[base]())
-    return copy.deepcopy(_DOCS[base])
-
-
-def nd(a: Any) -> dict:
-    a = np.asarray(a)
-    return {"ndarray": {"dtype": str(a.dtype), "shape": list(a.shape), "data": a.tolist()}}
+_doc = doc_cache(FITS)
 
 
 def arr(node: dict) -> np.ndarray:

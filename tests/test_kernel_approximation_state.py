@@ -9,7 +9,6 @@ closed list of names: a callable is refused when writing, naming what is allowed
 
 from __future__ import annotations
 
-import copy
 import json
 import warnings
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from crafted import editable_doc
+from crafted import doc_cache, nd
 from sklearn.kernel_approximation import Nystroem, PolynomialCountSketch, RBFSampler
 from sklearn.metrics.pairwise import rbf_kernel
 
@@ -47,18 +46,7 @@ FITS: dict[str, Callable[[], Any]] = {
         Nystroem(kernel="precomputed", n_components=30, random_state=0), rbf_kernel(X)
     ),
 }
-_DOCS: dict[str, dict] = {}
-
-
-def _doc(base: str) -> dict:
-    if base not in _DOCS:
-        _DOCS[base] = editable_doc(FITS[base]())
-    return copy.deepcopy(_DOCS[base])
-
-
-def nd(a: Any) -> dict:
-    a = np.asarray(a)
-    return {"ndarray": {"dtype": str(a.dtype), "shape": list(a.shape), "data": a.tolist()}}
+_doc = doc_cache(FITS)
 
 
 def arr(state: dict, name: str) -> np.ndarray:

@@ -8,7 +8,6 @@ are loaded in one separate process; each must be refused with the expected error
 
 from __future__ import annotations
 
-import copy
 import json
 import warnings
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from crafted import assert_mutants_survive, editable_doc, load_cases
+from crafted import assert_mutants_survive, doc_cache, load_cases, nd
 from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 
 import milo_codec
@@ -44,18 +43,7 @@ FITS["bayes-dd-tied"] = lambda: _fit(
         random_state=0,
     )
 )
-_DOCS: dict[str, dict] = {}
-
-
-def _doc(base: str) -> dict:
-    if base not in _DOCS:
-        _DOCS[base] = editable_doc(FITS[base]())
-    return copy.deepcopy(_DOCS[base])
-
-
-def nd(a: Any) -> dict:
-    a = np.asarray(a)
-    return {"ndarray": {"dtype": str(a.dtype), "shape": list(a.shape), "data": a.tolist()}}
+_doc = doc_cache(FITS)
 
 
 def _array(state: dict, name: str) -> np.ndarray:

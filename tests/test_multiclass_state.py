@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from crafted import editable_doc, load_cases
+from crafted import doc_cache, load_cases, nd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.multiclass import OneVsOneClassifier, OneVsRestClassifier, OutputCodeClassifier
@@ -42,18 +42,7 @@ FITS: dict[str, Callable[[], Any]] = {
     "ovo-precomputed": lambda: _fit(OneVsOneClassifier(SVC(kernel="precomputed")), rbf_kernel(X)),
     "occ": lambda: _fit(OutputCodeClassifier(LogisticRegression(), random_state=0)),
 }
-_DOCS: dict[str, dict] = {}
-
-
-def _doc(base: str) -> dict:
-    if base not in _DOCS:
-        _DOCS[base] = editable_doc(FITS[base]())
-    return copy.deepcopy(_DOCS[base])
-
-
-def nd(a: Any) -> dict:
-    a = np.asarray(a)
-    return {"ndarray": {"dtype": str(a.dtype), "shape": list(a.shape), "data": a.tolist()}}
+_doc = doc_cache(FITS)
 
 
 def ovr_one_estimator_missing(doc: dict) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from crafted import Outcome, editable_doc, load_in_children
+from crafted import Outcome, doc_cache, load_in_children, nd
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR, NuSVC, OneClassSVM
 
@@ -52,19 +52,7 @@ FITS: dict[str, Callable[[], Any]] = {
     "linear-svc": lambda: _fit(LinearSVC(random_state=0), X, Y3),
     "linear-svr": lambda: _fit(LinearSVR(random_state=0), X, X[:, 0]),
 }
-_DOCS: dict[str, dict] = {}
-
-
-def _doc(base: str) -> dict:
-    if base not in _DOCS:
-        _DOCS[base] = editable_doc(FITS[base]())
-    return copy.deepcopy(_DOCS[base])
-
-
-def nd(a: Any) -> dict:
-    """An ndarray value as milo writes it."""
-    a = np.asarray(a)
-    return {"ndarray": {"dtype": str(a.dtype), "shape": list(a.shape), "data": a.tolist()}}
+_doc = doc_cache(FITS)
 
 
 def arr(state: dict, name: str) -> np.ndarray:
