@@ -8,10 +8,13 @@ dump:  estimator → encode (exact-type registry lookup) → text → the load p
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from milo_codec.codecs import kinds
@@ -181,9 +184,10 @@ def _encode_param(codec: ModelCodec, name: str, value: Any, path: str, encode: V
     try:
         return encode(value, where)
     except UnsupportedModelError as e:
-        options = _named_options(codec, name) if _is_function(value) else None
+        one_of = _param_kinds(codec, name)
+        options = _named_options(one_of) if one_of is not None and _is_function(value) else None
         if options is None:
-            accepted = _accepted(codec, name)
+            accepted = _accepted(one_of) if one_of is not None else None
             if accepted is None or not str(e).startswith(f"{where}:"):
                 raise  # a problem deeper inside the value names its own path
             raise UnsupportedModelError(f"{e} This parameter accepts {accepted}.") from None
@@ -197,11 +201,6 @@ def _encode_param(codec: ModelCodec, name: str, value: Any, path: str, encode: V
 
 def _is_function(v: Any) -> bool:
     """A plain function (not a callable object such as a kernel or a scorer, which have kinds)."""
-    import functools
-    import inspect
-
-    import numpy as np
-
     return inspect.isroutine(v) or isinstance(v, functools.partial | np.ufunc)
 
 
@@ -210,19 +209,29 @@ def _describe(v: Any) -> str:
     return f"{module}.{getattr(v, '__qualname__', None) or type(v).__qualname__}"
 
 
-def _named_options(codec: ModelCodec, name: str) -> list[str] | None:
-    """The string options (and null) a parameter field accepts, when it accepts no function."""
+def _param_kinds(codec: ModelCodec, name: str) -> OneOf | None:
+    """The kinds the generated codec accepts for parameter ``name``."""
     params_model = codec.node.model_fields["params"].annotation
-    fields = getattr(params_model, "model_fields", {})
-    field = next((f for n, f in fields.items() if (f.alias or n) == name), None)
-    if field is None:
-        return None
-    allowed = [k for m in field.metadata if isinstance(m, OneOf) for k in m.kinds]
+    for python_name, info in getattr(params_model, "model_fields", {}).items():
+        if (info.alias or python_name) == name:
+            return next((m for m in info.metadata if isinstance(m, OneOf)), None)
+    return None
+
+
+def _named_options(one_of: OneOf) -> list[str] | None:
+    """The string options (and null) a parameter accepts, when it accepts no function."""
+    allowed = list(one_of.kinds)
     if not allowed or any(isinstance(k, Named) and k.key == "function" for k in allowed):
         return None
     options = [repr(o) for k in allowed if isinstance(k, Str) and k.enum for o in k.enum]
     options += ["None"] if any(isinstance(k, Null) for k in allowed) else []
     return options or None
+
+
+def _accepted(one_of: OneOf) -> str | None:
+    if any(isinstance(k, kinds.Registered) for k in one_of.kinds):
+        return None  # the object kind's own refusal already says what it takes
+    return kinds.describe_accepted(one_of)
 
 
 _PLAIN = (type(None), bool, int, float, str)
@@ -251,19 +260,6 @@ def _check_constructor_constants(
                 f"constructor, but this model has {mine!r}; milo files do not store it, so it "
                 "would not survive a round trip."
             )
-
-
-def _accepted(codec: ModelCodec, name: str) -> str | None:
-    params_model = codec.node.model_fields["params"].annotation
-    fields = getattr(params_model, "model_fields", {})
-    for python_name, info in fields.items():
-        if (info.alias or python_name) == name:
-            for meta in info.metadata:
-                if isinstance(meta, kinds.OneOf):
-                    if any(isinstance(k, kinds.Registered) for k in meta.kinds):
-                        return None  # the object kind's own refusal already says what it takes
-                    return kinds.describe_accepted(meta)
-    return None
 
 
 def dumps(estimator: Any) -> str:
