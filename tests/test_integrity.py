@@ -23,11 +23,43 @@ def text() -> str:
     return milo_codec.dumps(LogisticRegression().fit(X, Y))
 
 
+_NONFINITE = {"NaN": np.nan, "-NaN": -np.nan, "Infinity": np.inf, "-Infinity": -np.inf}
+
+
+def _block_sha256(data: object, dtype: str) -> str:
+    values = np.array(data, dtype=object)
+    if values.dtype == object and dtype.startswith("float"):
+        values = np.vectorize(lambda x: _NONFINITE.get(x, x), otypes=[object])(values)
+    return hashlib.sha256(np.ascontiguousarray(values.astype(dtype)).tobytes()).hexdigest()
+
+
+def _reference_form(value: object) -> object:
+    """schemas/README.md §1.1, written independently of milo_codec.digest: numeric array data
+    as the SHA-256 of its little-endian C-order bytes, everything else as parsed."""
+    if isinstance(value, list):
+        return [_reference_form(x) for x in value]
+    if not isinstance(value, dict):
+        return value
+    payload = value.get("ndarray")
+    numeric = isinstance(payload, dict) and payload["dtype"] != "object"
+    if len(value) == 1 and numeric and not payload["dtype"].startswith("U"):
+        block = _block_sha256(payload["data"], payload["dtype"])
+        return {"ndarray": {**payload, "data": {"sha256": block}}}
+    return {k: _reference_form(x) for k, x in value.items()}
+
+
 def test_dump_writes_the_sha256_of_the_canonical_model_node(text: str) -> None:
     doc = json.loads(text)
-    compact = json.dumps(doc["model"], separators=(",", ":"), ensure_ascii=False).encode()
-    assert doc["digest"] == {"sha256": hashlib.sha256(compact).hexdigest()}
+    form = json.dumps(_reference_form(doc["model"]), separators=(",", ":"), ensure_ascii=False)
+    assert doc["digest"] == {"sha256": hashlib.sha256(form.encode()).hexdigest()}
     assert list(doc) == ["format", "format_version", "producer", "digest", "model"]
+
+
+def test_a_readable_and_a_compact_file_of_one_model_share_the_digest(text: str) -> None:
+    model = milo_codec.loads(text)
+    blob = milo_codec.dumps(model, compact=True)
+    assert milo_codec.validate(blob).digest == json.loads(text)["digest"]["sha256"]
+    assert milo_codec.loads(blob, expected_digest=json.loads(text)["digest"]["sha256"])
 
 
 def test_the_canonical_form_ignores_layout_but_not_values(text: str) -> None:

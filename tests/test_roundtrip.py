@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 import inspect
+import io
 import json
 import os
 import warnings
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,7 @@ from equality import assert_identical
 from recipes import INFERENCE_METHODS, Fitted, recipes_for
 
 import milo_codec
+from milo_codec.values import members
 
 
 def _class(class_path: str) -> type:
@@ -116,6 +121,34 @@ def test_round_trip_is_identical(recipe: Any) -> None:
     assert list(before) == list(after)
     for method in before:
         assert_identical(before[method], after[method], f"{method}()", layout=False)
+
+    # Compact mode, with every numeric block (not only large ones) as a .npy member.
+    with _every_block_a_member():
+        blob = milo_codec.dumps(original, compact=True)
+    manifest = zipfile.ZipFile(io.BytesIO(blob)).read("model.json").decode()
+    _check_with_python_jsonschema(manifest)
+    if OUT_DIR:
+        (Path(OUT_DIR) / f"{type(original).__name__}-{recipe.id}.compact.json").write_text(manifest)
+    from_blob = milo_codec.loads(blob)
+    assert milo_codec.dumps(from_blob) == text  # the same model, so the same readable file
+    assert type(from_blob) is type(original)
+    assert_identical(vars(original), vars(from_blob), "__dict__ (compact)")
+    compact_after = _outputs(fitted, from_blob)
+    assert list(before) == list(compact_after)
+    for method in before:
+        assert_identical(
+            before[method], compact_after[method], f"{method}() (compact)", layout=False
+        )
+
+
+@contextlib.contextmanager
+def _every_block_a_member() -> Iterator[None]:
+    saved = members.MIN_MEMBER_BYTES
+    members.MIN_MEMBER_BYTES = 0
+    try:
+        yield
+    finally:
+        members.MIN_MEMBER_BYTES = saved
 
 
 def test_every_supported_class_has_recipes() -> None:

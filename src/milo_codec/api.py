@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Literal, overload
 
 from milo_codec import pipeline
 from milo_codec.codecs.registry import supported_models as _supported
+from milo_codec.container import Archive, is_compact
 from milo_codec.errors import DocumentError, MiloError, Problem, VersionError
 from milo_codec.limits import DEFAULT_LIMITS, Limits, exceeded
 from milo_codec.report import Report
@@ -17,20 +20,53 @@ from milo_codec.write import write_atomic
 PathLike = str | os.PathLike[str]
 
 
-def dumps(model: Any) -> str:
-    """The model as milo JSON text (validated as a load would before it is returned)."""
-    return pipeline.dumps(model)
+@overload
+def dumps(model: Any, *, compact: Literal[False] = False) -> str: ...
+@overload
+def dumps(model: Any, *, compact: Literal[True]) -> bytes: ...
+@overload
+def dumps(model: Any, *, compact: bool) -> str | bytes: ...
 
 
-def dump(model: Any, path: PathLike) -> None:
-    """Write the model to ``path`` atomically: on any failure no file (or the old one) is left."""
+def dumps(model: Any, *, compact: bool = False) -> str | bytes:
+    """The model as milo JSON text (validated as a load would before it is returned).
+
+    ``compact=True`` returns a compact file's bytes instead: a zip archive holding the same
+    JSON document with every large numeric array as a raw ``.npy`` member (schemas/README.md
+    §1.2). Both load the same model; ``milo-codec convert`` turns one into the other.
+    """
+    return pipeline.dumps_compact(model) if compact else pipeline.dumps(model)
+
+
+def dump(model: Any, path: PathLike, *, compact: bool = False) -> None:
+    """Write the model to ``path`` atomically: on any failure no file (or the old one) is left.
+
+    ``compact=True`` writes the compact form (see ``dumps``).
+    """
     if os.path.isdir(path):
         raise MiloError(f"{os.fspath(path)!r} is a directory; give the path of the file to write")
-    write_atomic(path, dumps(model).encode("utf-8"))
+    write_atomic(path, pipeline.dumps_compact(model) if compact else dumps(model).encode("utf-8"))
 
 
-def _read_file(path: PathLike, limits: Limits) -> bytes:
-    """The file's bytes; only regular files, and never more than ``limits.max_file_bytes``."""
+@contextlib.contextmanager
+def _open_source(path: PathLike, limits: Limits) -> Iterator[bytes | Archive]:
+    """A readable file's bytes, or a compact file opened for reading its members in place
+    (its arrays are read straight into numpy, never through one big buffer)."""
+    name = os.fspath(path)
+    with _open_regular(path) as (fd, size):
+        try:
+            head = os.pread(fd, 4, 0)
+            if not is_compact(head):
+                yield _read_all(fd, size, limits)
+                return
+            with os.fdopen(fd, "rb", buffering=0, closefd=False) as f:
+                yield Archive(f, size, limits)
+        except OSError as e:
+            raise MiloError(f"cannot read {name!r}: {e.strerror}") from None
+
+
+@contextlib.contextmanager
+def _open_regular(path: PathLike) -> Iterator[tuple[int, int]]:
     name = os.fspath(path)
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
@@ -41,22 +77,38 @@ def _read_file(path: PathLike, limits: Limits) -> bytes:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise MiloError(f"{name!r} is not a regular file; milo_codec only reads regular files")
-        if st.st_size > limits.max_file_bytes:
-            raise exceeded(
-                "max_file_bytes", "$", f"the file has {st.st_size:,} bytes", limits.max_file_bytes
-            )
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            # One byte more than fstat said: a file that grew past the limit is still caught.
-            data = f.read(min(st.st_size, limits.max_file_bytes) + 1)
-        if len(data) > limits.max_file_bytes:
-            raise exceeded(
-                "max_file_bytes", "$", "the file grew while it was read", limits.max_file_bytes
-            )
-        return data
-    except OSError as e:
-        raise MiloError(f"cannot read {name!r}: {e.strerror}") from None
+        yield fd, st.st_size
     finally:
         os.close(fd)
+
+
+def _read_file(path: PathLike, limits: Limits) -> bytes:
+    """The file's bytes; only regular files, and never more than ``limits.max_file_bytes``
+    (for a compact file, its document; its arrays are bounded by the array limits)."""
+    name = os.fspath(path)
+    with _open_regular(path) as (fd, size):
+        try:
+            if is_compact(os.pread(fd, 4, 0)):
+                return _read_all(fd, size, None)
+            return _read_all(fd, size, limits)
+        except OSError as e:
+            raise MiloError(f"cannot read {name!r}: {e.strerror}") from None
+
+
+def _read_all(fd: int, size: int, limits: Limits | None) -> bytes:
+    """Every byte of the open file, refusing more than ``limits.max_file_bytes``."""
+    cap = size if limits is None else min(size, limits.max_file_bytes)
+    if limits is not None and size > limits.max_file_bytes:
+        raise exceeded("max_file_bytes", "$", f"the file has {size:,} bytes", limits.max_file_bytes)
+    os.lseek(fd, 0, os.SEEK_SET)
+    with os.fdopen(fd, "rb", closefd=False) as f:
+        # One byte more than fstat said: a file that grew past the limit is still caught.
+        data = f.read(cap + 1)
+    if limits is not None and len(data) > limits.max_file_bytes:
+        raise exceeded(
+            "max_file_bytes", "$", "the file grew while it was read", limits.max_file_bytes
+        )
+    return data
 
 
 def _pin(expected_digest: str | None) -> str | None:
@@ -79,13 +131,15 @@ def load(
     ``digest.sha256``) refuses any model but the one with that digest (``IntegrityError``).
     """
     pin = _pin(expected_digest)
-    return pipeline.load(_read_file(path, limits), limits, pin)
+    with _open_source(path, limits) as source:
+        return pipeline.load(source, limits, pin)
 
 
 def loads(
     data: str | bytes, *, limits: Limits = DEFAULT_LIMITS, expected_digest: str | None = None
 ) -> Any:
-    """Rebuild a model from milo JSON text or bytes (see ``load``)."""
+    """Rebuild a model from milo JSON text, or the bytes of a readable or compact file
+    (see ``load``)."""
     if not isinstance(data, str | bytes | bytearray):
         raise TypeError(f"loads() takes str or bytes, not {type(data).__name__}")
     return pipeline.load(data, limits, _pin(expected_digest))

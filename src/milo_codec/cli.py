@@ -2,6 +2,8 @@
 
 milo-codec validate FILE...    check files against their schemas (nothing is constructed)
 milo-codec inspect FILE        validate, then summarise params and fitted state
+milo-codec convert IN OUT --to compact|readable
+                               re-write a file in the other mode (validated, same digest)
 milo-codec models              every supported estimator class and its schema id
 milo-codec demo [--out PATH]   fit, write, validate, load back and compare predictions
 milo-codec --version
@@ -172,12 +174,26 @@ def _short(value: Any) -> str:
 def _state_lines(name: str, value: Any, indent: str) -> list[str]:
     """Lines describing one fitted-state value (nested models are expanded)."""
     from milo_codec.codecs.base import NodeModel
+    from milo_codec.objects.base import Pending
 
     if isinstance(value, NodeModel):
         return [
             f"{indent}{name}: {type(value).codec().class_path}",
             *_node_lines(value, indent + "  "),
         ]
+    if isinstance(value, Pending):  # an object kind built at construction, e.g. a tree
+        lines = [f"{indent}{name}: {value.kind.tag}"]
+        payload = value.payload
+        fields = payload.items() if isinstance(payload, dict) else [("payload", payload)]
+        for key, item in fields:
+            if isinstance(key, str):  # not the marks checks leave on a payload
+                lines += _state_lines(key, item, indent + "  ")
+        return lines
+    if isinstance(value, np.ndarray) and value.dtype.names is not None:
+        lines = [f"{indent}{name}: structured array shape {tuple(value.shape)}"]
+        for field in value.dtype.names:
+            lines.append(f"{indent}  {field}: {_array_summary(value[field])}")
+        return lines
     if isinstance(value, np.ndarray):
         return [f"{indent}{name}: {_array_summary(value)}"]
     if _is_sparse(value):
@@ -223,15 +239,21 @@ def _node_lines(node: Any, indent: str) -> list[str]:
 def inspect_lines(data: bytes) -> list[str]:
     """The summary ``inspect`` prints for a document (raises ``MiloError`` if it is refused)."""
     from milo_codec import pipeline
+    from milo_codec.container import Archive, is_compact
+    from milo_codec.limits import DEFAULT_LIMITS
     from milo_codec.parse import parse
 
-    node, digest = pipeline.read_document(data)
+    source = Archive(data, len(data), DEFAULT_LIMITS) if is_compact(data) else None
+    node, digest = pipeline.read_document(data if source is None else source)
     codec = type(node).codec()
-    producer = parse(data).get("producer", {})
+    document = data if source is None else source.document(DEFAULT_LIMITS)
+    producer = parse(document).get("producer", {})
     versions = ", ".join(f"{k} {v}" for k, v in producer.items())
+    mode = "compact (arrays as .npy members)" if source is not None else "readable"
     return [
         f"class:    {codec.class_path}",
         f"schema:   {codec.schema_id}",
+        f"mode:     {mode}",
         f"producer: {versions}",
         f"sha256:   {digest} (pin it: load(path, expected_digest=...))",
         *_node_lines(node, ""),
@@ -248,6 +270,32 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     print(f"{name}: valid")
     for line in lines:
         print(line)
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# convert
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from milo_codec.convert import convert
+    from milo_codec.write import write_atomic
+
+    try:
+        out = convert(read_bytes(args.input), compact=args.to == "compact")
+    except MiloError as e:
+        _print_invalid(args.input, _problems_of(e), sys.stdout)
+        return 1
+    if args.output == "-":
+        if args.to == "compact":
+            print("error: a compact file is binary; give a file name, not -", file=sys.stderr)
+            return 2
+        sys.stdout.write(out.decode("utf-8"))
+        return 0
+    if os.path.isdir(args.output):
+        raise MiloError(f"{args.output!r} is a directory; give the path of the file to write")
+    write_atomic(args.output, out)
+    print(f"{args.input} -> {args.output} ({args.to}, {len(out):,} bytes)", file=sys.stderr)
     return 0
 
 
@@ -352,6 +400,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("inspect", help="validate a file, then summarise its params and state")
     p.add_argument("file", metavar="FILE")
     p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser(
+        "convert",
+        help="re-write a file as compact (raw .npy arrays in a zip) or readable (JSON numbers)",
+    )
+    p.add_argument("input", metavar="IN")
+    p.add_argument("output", metavar="OUT", help="the file to write (- for stdout, readable only)")
+    p.add_argument("--to", choices=("compact", "readable"), required=True)
+    p.set_defaults(func=cmd_convert)
 
     p = sub.add_parser("models", help="list the supported estimator classes and their schemas")
     p.set_defaults(func=cmd_models)

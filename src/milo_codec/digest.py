@@ -1,12 +1,17 @@
 """The model digest: SHA-256 over a canonical form of the parsed model node.
 
-The canonical form is the node's parsed JSON value written compactly: no whitespace, object
+The canonical form is the node's parsed JSON value written compactly (no whitespace, object
 members in file order, strings in UTF-8, numbers as the shortest text that reads back as the
-same value (integers in decimal, floats always with a ``.`` or an exponent). Two files whose
-model nodes parse to the same value have the same digest however they are indented; any
-change to a value, a key or member order changes it. ``dump`` writes it in the envelope;
-``load`` checks it when present, and ``load(..., expected_digest=...)`` pins the model a
-person reviewed.
+same value), except that each numeric data block is replaced by ``{"sha256": <hex>}`` of its
+C-order little-endian bytes: an ndarray's ``data`` (or, in a compact file, its ``member``) is
+written as ``"data": {"sha256": ...}``, a structured array's numeric column as
+``{"sha256": ...}``. So a readable and a compact file of the same model have the same digest,
+hashing costs one pass over the array bytes, and any change to a value, a key or member order
+changes it (schemas/README.md §1.1). ``dump`` writes it in the envelope; ``load`` checks it,
+and ``load(..., expected_digest=...)`` pins the model a person reviewed.
+
+The block hashes are recorded while the arrays are decoded (``values.members``), so this runs
+after validation, on the same parsed document.
 """
 
 from __future__ import annotations
@@ -17,15 +22,50 @@ from typing import Any
 
 import orjson
 
+from milo_codec.values.members import recorded_hash
+
+_BLOCK_KEYS = ("data", "member")
+
+
+def _canonical(v: Any) -> Any:
+    t = type(v)
+    if t is dict:
+        if len(v) == 1:
+            ((key, payload),) = v.items()
+            hashed = recorded_hash(payload) if type(payload) is dict else None
+            if hashed is not None and key == "ndarray":
+                # "data" in both modes: where the block is stored is not part of the model
+                return {
+                    key: {
+                        ("data" if k in _BLOCK_KEYS else k): {"sha256": hashed}
+                        if k in _BLOCK_KEYS
+                        else x
+                        for k, x in payload.items()
+                    }
+                }
+            if hashed is not None and key == "recarray" and type(payload.get("columns")) is dict:
+                columns = {
+                    name: {"sha256": hashed[name]} if name in hashed else column
+                    for name, column in payload["columns"].items()
+                }
+                return {key: {**payload, "columns": columns}}
+        return {k: _canonical(x) for k, x in v.items()}
+    if t is list:
+        kinds = set(map(type, v))
+        if dict in kinds or list in kinds:
+            return [_canonical(x) for x in v]
+    return v
+
 
 def canonical(node: Any) -> bytes:
+    form = _canonical(node)
     try:
-        return orjson.dumps(node)
+        return orjson.dumps(form)
     except TypeError:  # orjson.JSONEncodeError
         # Integers beyond 64 bits (possible inside object arrays): the standard library writes
         # them exactly. Its float text differs from orjson's, but such a document always
         # takes this branch, so each document still has exactly one canonical form.
-        return json.dumps(node, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+        return json.dumps(form, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 def model_digest(node: Any) -> str:

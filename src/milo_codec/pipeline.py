@@ -2,12 +2,16 @@
 
 load:  bytes → parse (with limits) → versions → schema (generated codecs) → invariants →
        digest → construct
+       (a compact file: zip directory → model.json through the same path, each numeric
+       block read from its member when the schema step reaches it)
 dump:  estimator → encode (exact-type registry lookup) → text → the load path minus
        construction (a file that would not load is never written) → atomic write
+       (compact: large blocks collected as members, then zipped beside the text)
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import re
@@ -22,6 +26,7 @@ from milo_codec.codecs.base import ModelCodec, NodeModel
 from milo_codec.codecs.kinds import LIMIT_ERROR, Named, Null, OneOf, Str
 from milo_codec.codecs.registry import codec_for_estimator
 from milo_codec.construct import build
+from milo_codec.container import Archive, SinkSource, is_compact, write_compact
 from milo_codec.digest import model_digest
 from milo_codec.envelope import FORMAT, FORMAT_VERSION, Envelope, producer_versions
 from milo_codec.errors import (
@@ -38,11 +43,12 @@ from milo_codec.limits import DEFAULT_LIMITS, NO_ARRAY_LIMITS, Limits, reading
 from milo_codec.parse import parse, parse_own_output
 from milo_codec.paths import child, json_path, problems_from
 from milo_codec.values.encode import ValueEncoder
-from milo_codec.write import to_text
+from milo_codec.values.members import MemberSink, MemberSource, reading_members, writing_members
+from milo_codec.write import to_manifest_text, to_text
 
 
 def read(
-    data: bytes | str,
+    data: bytes | str | Archive,
     limits: Limits = DEFAULT_LIMITS,
     parser: Callable[[Any], Any] | None = None,
     expected_digest: str | None = None,
@@ -52,14 +58,51 @@ def read(
 
 
 def read_document(
-    data: bytes | str,
+    data: bytes | str | Archive,
     limits: Limits = DEFAULT_LIMITS,
     parser: Callable[[Any], Any] | None = None,
     expected_digest: str | None = None,
+    members: MemberSource | None = None,
 ) -> tuple[NodeModel, str]:
-    """The validated, invariant-checked, inert model node and its digest."""
+    """The validated, invariant-checked, inert model node and its digest.
+
+    ``data`` is a readable document, a compact archive's bytes, or an opened ``Archive``.
+    """
+    if isinstance(data, bytes | bytearray) and is_compact(data):
+        data = Archive(bytes(data), len(data), limits)
+    if isinstance(data, Archive):
+        members, data = data, data.document(limits)
     doc = parse(data, limits) if parser is None else parser(data)
     check_versions(doc)
+    with reading_members(members):
+        node, envelope = _validate(doc, limits)
+        if members is not None:
+            _check_members(members, envelope)
+        # After the checks: a file that is invalid anyway is reported by what is wrong with it.
+        return node, check_digest(doc["model"], envelope, expected_digest)
+
+
+def _check_members(members: MemberSource, envelope: Envelope) -> None:
+    unused = members.unused()
+    if unused:
+        raise SchemaError(
+            "The archive does not match its document.",
+            [
+                Problem(
+                    "$",
+                    f"member {unused[0]!r} is not named by any array in model.json; a compact "
+                    "file holds only the blocks its document declares",
+                )
+            ],
+        )
+    if isinstance(members, Archive) and envelope.digest is None:
+        raise SchemaError(
+            "The document does not match its schema.",
+            [Problem("$.digest", "compact files must carry the model's digest")],
+        )
+
+
+def _validate(doc: Any, limits: Limits) -> tuple[NodeModel, Envelope]:
     try:
         with reading(limits):
             envelope = Envelope.model_validate(doc)
@@ -77,8 +120,7 @@ def read_document(
             [Problem("$", "values are nested too deeply")],
         ) from None
     check_document(envelope.model)
-    # After the checks: a file that is invalid anyway is reported by what is wrong with it.
-    return envelope.model, check_digest(doc["model"], envelope, expected_digest)
+    return envelope.model, envelope
 
 
 def check_digest(model: Any, envelope: Envelope, expected: str | None) -> str:
@@ -110,7 +152,9 @@ def check_digest(model: Any, envelope: Envelope, expected: str | None) -> str:
 
 
 def load(
-    data: bytes | str, limits: Limits = DEFAULT_LIMITS, expected_digest: str | None = None
+    data: bytes | str | Archive,
+    limits: Limits = DEFAULT_LIMITS,
+    expected_digest: str | None = None,
 ) -> Any:
     return build(read(data, limits, expected_digest=expected_digest))
 
@@ -263,29 +307,49 @@ def _check_constructor_constants(
 
 
 def dumps(estimator: Any) -> str:
+    """The readable document (every array as JSON numbers)."""
+    text, _ = _document(estimator, None)
+    return text
+
+
+def dumps_compact(estimator: Any) -> bytes:
+    """The compact archive: the document, with large numeric blocks as ``.npy`` members."""
+    sink = MemberSink()
+    text, _ = _document(estimator, sink)
+    return write_compact(text.encode("utf-8"), sink)
+
+
+def _document(estimator: Any, sink: MemberSink | None) -> tuple[str, str]:
     codec_for_estimator(estimator)  # an unsupported top-level object is refused by name
     encode = ValueEncoder(lambda est, path: encode_model(est, path, encode))
+    with writing_members(sink) if sink is not None else contextlib.nullcontext():
+        model = encode(estimator, "$.model")
     tree = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "producer": producer_versions(),
-        "model": encode(estimator, "$.model"),
+        "model": model,
     }
-    text = to_text(tree)
+    text = to_text(tree) if sink is None else to_manifest_text(tree)
     try:
-        _, digest = read_document(text, NO_ARRAY_LIMITS, parser=parse_own_output)
+        _, digest = read_document(
+            text,
+            NO_ARRAY_LIMITS,
+            parser=parse_own_output,
+            members=SinkSource(sink) if sink is not None else None,
+        )
     except (DocumentError, VersionError) as e:
         raise UnsupportedModelError(
             f"{type(estimator).__name__} produced a document its own schema refuses, so nothing "
             f"was written:\n{e}"
         ) from e
-    return _with_digest(text, digest)
+    return insert_digest(text, digest), digest
 
 
 _MODEL_MEMBER = '\n  "model": '  # the envelope's last member, at the writer's top-level indent
 
 
-def _with_digest(text: str, digest: str) -> str:
+def insert_digest(text: str, digest: str) -> str:
     """The written text with the digest member inserted before the model (whose digest it is)."""
     at = text.index(_MODEL_MEMBER)
     return f'{text[:at]}\n  "digest": {{"sha256": "{digest}"}},{text[at:]}'

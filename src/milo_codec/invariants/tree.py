@@ -17,7 +17,7 @@ vectorised rounds), never recursion and never a per-node Python loop.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from milo_codec.objects.base import Pending
 
 TREE_LEAF = -1  # sklearn.tree._tree.TREE_LEAF: both children of a leaf
 TREE_UNDEFINED = -2  # sklearn.tree._tree.TREE_UNDEFINED: a leaf's feature
+CHECKED = object()  # marks a decoded payload whose checks passed
 
 
 def check_tree_payload(
@@ -47,7 +48,11 @@ def check_tree_payload(
     problems, depth = _check_structure(payload["nodes"], path)
     if problems:
         return problems  # depth and split checks assume a tree
-    return _check_nodes(payload, depth, path)
+    problems = _check_nodes(payload, depth, path)
+    if not problems:
+        # A key no JSON document can hold: construction need not check this payload again.
+        cast(dict[Any, Any], payload)[CHECKED] = True
+    return problems
 
 
 def _check_header(

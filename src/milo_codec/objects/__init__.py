@@ -40,8 +40,16 @@ OBJECT_KINDS: dict[str, ObjectKind] = {
 }
 
 
+# Every kind's test depends on the value's type alone; asked of every value a model holds.
+_BY_TYPE: dict[type, ObjectKind | None] = {}
+
+
 def kind_for(value: object) -> ObjectKind | None:
-    for kind in OBJECT_KINDS.values():
-        if kind.matches(value):
-            return kind
-    return None
+    t = type(value)
+    try:
+        return _BY_TYPE[t]
+    except KeyError:
+        pass
+    kind = next((k for k in OBJECT_KINDS.values() if k.matches(value)), None)
+    _BY_TYPE[t] = kind
+    return kind

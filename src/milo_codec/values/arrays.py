@@ -22,6 +22,7 @@ import orjson
 import scipy.sparse as sp
 
 from milo_codec.limits import charge_array, check_array
+from milo_codec.values.members import block_hash, member_for, read_member, record_hash
 from milo_codec.values.problems import DecodeProblem
 from milo_codec.values.raw import RawJSON
 
@@ -159,6 +160,8 @@ def encode_ndarray(a: np.ndarray, encode_element: Callable[[Any, str], Any], pat
         payload["data"] = _nest_objects(flat, a.shape)
     elif a.dtype.kind == "U":
         payload["data"] = a.tolist()
+    elif (member := member_for(a)) is not None:
+        payload["member"] = member  # compact mode: the C-order block, beside the document
     else:
         # Not np.ascontiguousarray: it turns a 0-d array into a 1-d one. render_numeric
         # flattens in C order whatever the memory layout.
@@ -224,7 +227,12 @@ def encode_recarray(a: np.ndarray, path: str) -> dict:
         fields.append([name, dtype_name(sub)])
         offsets.append(int(offset))
         col = a[name]  # a strided view; kept 0-d for a 0-d array
-        columns[name] = RawJSON(render_numeric(col)) if sub.kind != "U" else col.tolist()
+        if sub.kind == "U":
+            columns[name] = col.tolist()
+        elif (member := member_for(col)) is not None:
+            columns[name] = {"member": member}
+        else:
+            columns[name] = RawJSON(render_numeric(col))
     return {
         "recarray": {
             "shape": list(a.shape),
@@ -451,8 +459,11 @@ def _collect_objects(
 
 
 def decode_ndarray(payload: Any, decode_element: ElementDecoder | None) -> np.ndarray:
+    in_member = isinstance(payload, dict) and "member" in payload and "data" not in payload
     p = _expect_keys(
-        payload, {"dtype", "shape", "data"}, {"order", "allocated_rows", "reversed_axes"}
+        payload,
+        {"dtype", "shape", "member" if in_member else "data"},
+        {"order", "allocated_rows", "reversed_axes"},
     )
     dtype = parse_dtype(p["dtype"])
     shape = parse_shape(p["shape"])
@@ -469,8 +480,13 @@ def decode_ndarray(payload: Any, decode_element: ElementDecoder | None) -> np.nd
         flipped = _check_reversed_axes(p["reversed_axes"], dtype, shape)
     n = math.prod(shape) if rows is None else rows * shape[1]
     check_array(n, dtype.itemsize)
-    arr = decode_data(p["data"], dtype, shape, decode_element)
+    if in_member:
+        arr = read_member(p, p["member"], dtype, shape, ("member",))
+    else:
+        arr = decode_data(p["data"], dtype, shape, decode_element)
     charge_array(n, dtype.itemsize)
+    if dtype.kind in "biuf":
+        record_hash(p, block_hash(arr))  # arr is still the C-order block the file holds
     if rows is not None:
         buffer = np.zeros((rows, shape[1]), dtype=dtype, order="F")
         buffer[: shape[0]] = arr
@@ -553,12 +569,22 @@ def decode_recarray(payload: Any) -> np.ndarray:
     n = math.prod(shape)
     check_array(n, dtype.itemsize)
     out = np.zeros(shape, dtype=dtype)
+    hashes: dict[str, str] = {}
     for name, dt in zip(names, formats, strict=True):
+        column = columns[name]
         try:
-            out[name] = decode_data(columns[name], dt, shape, None, ())
+            if isinstance(column, dict):
+                _expect_keys(column, {"member"})
+                block = read_member(column, column["member"], dt, shape, ("member",))
+            else:
+                block = decode_data(column, dt, shape, None, ())
         except DecodeProblem as e:
             raise e.within("columns", name) from None
+        out[name] = block
+        if dt.kind in "biuf":
+            hashes[name] = block_hash(block)
     charge_array(n, dtype.itemsize)
+    record_hash(p, hashes)
     return out
 
 

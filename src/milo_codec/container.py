@@ -1,0 +1,189 @@
+"""Compact files: one zip archive holding the JSON document and its ``.npy`` blocks.
+
+Layout (schemas/README.md §1.2): every member is stored uncompressed; ``model.json`` comes
+first (the milo document, strict JSON, validated like a readable file); then
+``arrays/0.npy``, ``arrays/1.npy``, ... in the order the document names them. Only the zip
+central directory is parsed (by the standard library); member data is read straight into
+freshly allocated numpy arrays at offsets checked against the archive's size, so a block costs
+one copy and no Python work per element.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+import zipfile
+
+import numpy as np
+
+from milo_codec.errors import ParseError, Problem
+from milo_codec.limits import Limits, exceeded
+from milo_codec.values.members import MEMBER_NAME, MemberSink, npy_header
+from milo_codec.values.problems import DecodeProblem
+
+ZIP_MAGIC = b"PK\x03\x04"
+DOCUMENT = "model.json"
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # the fixed 30 bytes before a member's name
+_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # fixed, so equal models give equal files
+
+
+def is_compact(head: bytes) -> bool:
+    return head[:4] == ZIP_MAGIC
+
+
+def _fail(message: str) -> ParseError:
+    return ParseError("The file is not a valid compact milo archive.", [Problem("$", message)])
+
+
+# ---------------------------------------------------------------------------
+# writing
+
+
+def write_compact(document: bytes, sink: MemberSink) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED, allowZip64=True) as z:
+        z.writestr(zipfile.ZipInfo(DOCUMENT, _TIMESTAMP), document)
+        for name, block in sink.blocks:
+            info = zipfile.ZipInfo(name, _TIMESTAMP)
+            info.file_size = len(npy_header(block.dtype, block.shape)) + block.nbytes
+            with z.open(info, "w", force_zip64=info.file_size >= 1 << 31) as f:
+                f.write(npy_header(block.dtype, block.shape))
+                f.write(block.reshape(-1).view(np.uint8).data)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------
+# reading
+
+
+class Archive:
+    """The members of one compact file, read on demand from bytes or an open file."""
+
+    def __init__(self, source: bytes | io.RawIOBase, size: int, limits: Limits) -> None:
+        self._bytes = source if isinstance(source, bytes) else None
+        self._file = None if isinstance(source, bytes) else source
+        self._size = size
+        try:
+            opened = io.BytesIO(source) if isinstance(source, bytes) else source
+            archive = zipfile.ZipFile(opened)
+            infos = archive.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+            raise _fail(f"the zip structure is unreadable: {e}") from None
+        if len(infos) > limits.max_object_keys:
+            raise exceeded(
+                "max_object_keys",
+                "$",
+                f"an archive of {len(infos):,} members",
+                limits.max_object_keys,
+            )
+        if not infos or infos[0].filename != DOCUMENT:
+            raise _fail(f"the first member must be {DOCUMENT!r}")
+        self._members: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            name = info.filename
+            if name in self._members:
+                raise _fail(f"member {name!r} appears twice")
+            if name != DOCUMENT and not MEMBER_NAME.match(name):
+                raise _fail(f"unexpected member {name!r}; only {DOCUMENT} and arrays/<n>.npy")
+            if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
+                raise _fail(f"member {name!r} is compressed; compact files store members as is")
+            if info.flag_bits & 0x1:
+                raise _fail(f"member {name!r} is encrypted")
+            self._members[name] = info
+        self._used: set[str] = set()
+        self._offsets: dict[str, int] = {}
+
+    def _data_offset(self, info: zipfile.ZipInfo) -> int:
+        offset = self._offsets.get(info.filename)
+        if offset is not None:
+            return offset
+        fixed = self._read_at(info.header_offset, _LOCAL_HEADER.size)
+        fields = _LOCAL_HEADER.unpack(fixed) if len(fixed) == _LOCAL_HEADER.size else None
+        if fields is None or fields[0] != ZIP_MAGIC:
+            raise _fail(f"member {info.filename!r}: no local header at its offset")
+        name_length, extra_length = fields[-2], fields[-1]
+        name = self._read_at(info.header_offset + _LOCAL_HEADER.size, name_length)
+        if name != info.filename.encode("utf-8") and name != info.filename.encode("cp437"):
+            raise _fail(f"member {info.filename!r}: local and central names differ")
+        offset = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
+        if offset + info.file_size > self._size:
+            raise _fail(f"member {info.filename!r} runs past the end of the file")
+        self._offsets[info.filename] = offset
+        return offset
+
+    def _read_at(self, offset: int, n: int) -> bytes:
+        if self._bytes is not None:
+            return self._bytes[offset : offset + n]
+        assert self._file is not None
+        self._file.seek(offset)
+        return self._file.read(n)
+
+    def _read_into(self, offset: int, out: memoryview) -> None:
+        if self._bytes is not None:
+            out[:] = memoryview(self._bytes)[offset : offset + len(out)]
+            return
+        assert self._file is not None
+        self._file.seek(offset)
+        done = 0
+        while done < len(out):
+            n = self._file.readinto(out[done:])
+            if not n:
+                raise _fail("the file ended inside a member")
+            done += n
+
+    def document(self, limits: Limits) -> bytes:
+        info = self._members[DOCUMENT]
+        if info.file_size > limits.max_file_bytes:
+            raise exceeded(
+                "max_file_bytes",
+                "$",
+                f"{DOCUMENT} has {info.file_size:,} bytes",
+                limits.max_file_bytes,
+            )
+        return self._read_at(self._data_offset(info), info.file_size)
+
+    def read(self, name: str, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+        info = self._members.get(name)
+        if info is None:
+            raise DecodeProblem((), f"the archive has no member {name!r}")
+        header = npy_header(dtype, shape)
+        nbytes = math.prod(shape) * dtype.itemsize
+        if info.file_size != len(header) + nbytes:
+            raise DecodeProblem(
+                (),
+                f"member {name!r} has {info.file_size:,} bytes; a {dtype.name} block of shape "
+                f"{list(shape)} takes {len(header) + nbytes:,}",
+            )
+        out = np.empty(shape, dtype)
+        offset = self._data_offset(info)
+        if self._read_at(offset, len(header)) != header:
+            raise DecodeProblem(
+                (),
+                f"member {name!r} is not the NPY block the document declares ({dtype.name}, "
+                f"shape {list(shape)}, C order)",
+            )
+        if out.nbytes:
+            self._read_into(offset + len(header), out.reshape(-1).view(np.uint8).data)
+        self._used.add(name)
+        return out
+
+    def unused(self) -> list[str]:
+        return sorted(set(self._members) - self._used - {DOCUMENT})
+
+
+class SinkSource:
+    """The blocks ``dump`` is about to write, served to its own validation pass uncopied."""
+
+    def __init__(self, sink: MemberSink) -> None:
+        self._blocks = dict(sink.blocks)
+        self._used: set[str] = set()
+
+    def read(self, name: str, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+        block = self._blocks[name]
+        assert block.dtype == dtype and block.shape == shape, name
+        self._used.add(name)
+        return block
+
+    def unused(self) -> list[str]:
+        return sorted(set(self._blocks) - self._used)

@@ -1,0 +1,290 @@
+"""Compact files (schemas/README.md §1.2): a zip of the JSON document and raw .npy blocks.
+
+Fidelity of every class in compact mode is checked by test_roundtrip.py; this file specifies
+the container: what is written, what a reader refuses (each hostile archive with its error
+class and JSON path), conversion between modes, and the memory a load takes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.linear_model import Ridge
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import StandardScaler
+
+import milo_codec
+from milo_codec import IntegrityError, LimitError, MiloError, ParseError, SchemaError
+from milo_codec.cli import main as cli
+from milo_codec.values.members import MIN_MEMBER_BYTES, npy_header
+
+RNG = np.random.RandomState(0)
+X = RNG.randn(40, 100)
+Y = X @ RNG.randn(100)
+
+
+@pytest.fixture(scope="module")
+def ridge() -> Ridge:
+    return Ridge().fit(X, Y)
+
+
+@pytest.fixture(scope="module")
+def blob(ridge: Ridge) -> bytes:
+    return milo_codec.dumps(ridge, compact=True)
+
+
+def members_of(blob: bytes) -> list[tuple[str, bytes]]:
+    z = zipfile.ZipFile(io.BytesIO(blob))
+    return [(name, z.read(name)) for name in z.namelist()]
+
+
+def archive(members: list[tuple[str, bytes]], compress: set[str] = frozenset()) -> bytes:  # type: ignore[assignment]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, data in members:
+            method = zipfile.ZIP_DEFLATED if name in compress else zipfile.ZIP_STORED
+            z.writestr(zipfile.ZipInfo(name), data, compress_type=method)
+    return buffer.getvalue()
+
+
+def edited(blob: bytes, edit) -> bytes:  # type: ignore[no-untyped-def]
+    """The archive with its document edited (and its members kept)."""
+    parts = members_of(blob)
+    doc = json.loads(parts[0][1])
+    edit(doc)
+    return archive([("model.json", json.dumps(doc).encode()), *parts[1:]])
+
+
+def refusal(data: bytes) -> tuple[type, list[str]]:
+    with pytest.raises(MiloError) as e:
+        milo_codec.loads(data)
+    return type(e.value), [p.path for p in getattr(e.value, "problems", ())]
+
+
+# ---------------------------------------------------------------------------
+# what is written
+
+
+def test_large_numeric_arrays_become_npy_members_small_ones_stay_json(blob: bytes) -> None:
+    parts = dict(members_of(blob))
+    assert list(parts) == ["model.json", "arrays/0.npy"]
+    doc = json.loads(parts["model.json"])
+    assert doc["model"]["state"]["coef_"]["ndarray"] == {
+        "dtype": "float64",
+        "shape": [100],
+        "member": "arrays/0.npy",
+    }
+    block = np.load(io.BytesIO(parts["arrays/0.npy"]), allow_pickle=False)  # plain NPY
+    assert block.dtype == np.float64 and block.shape == (100,)
+    assert block.nbytes >= MIN_MEMBER_BYTES
+
+
+def test_small_arrays_stay_json_numbers() -> None:
+    small = Ridge().fit(X[:, :3], Y)
+    doc = json.loads(dict(members_of(milo_codec.dumps(small, compact=True)))["model.json"])
+    assert doc["model"]["state"]["coef_"]["ndarray"]["data"] == small.coef_.tolist()
+
+
+def test_members_are_stored_uncompressed_in_document_order(blob: bytes) -> None:
+    infos = zipfile.ZipFile(io.BytesIO(blob)).infolist()
+    assert [i.compress_type for i in infos] == [zipfile.ZIP_STORED] * len(infos)
+    assert infos[0].filename == "model.json"
+
+
+def test_equal_models_give_equal_files(ridge: Ridge, blob: bytes) -> None:
+    assert milo_codec.dumps(milo_codec.loads(blob), compact=True) == blob
+
+
+def test_loaded_arrays_are_contiguous_aligned_writeable_with_the_original_dtype(
+    tmp_path: Path,
+) -> None:
+    model = KNeighborsClassifier().fit(X.astype(np.float32), np.arange(40) % 3)
+    path = tmp_path / "knn.milo"
+    milo_codec.dump(model, path, compact=True)
+    loaded = milo_codec.load(path)
+    for name in ("_fit_X", "_y", "classes_"):
+        a, b = getattr(model, name), getattr(loaded, name)
+        assert b.dtype == a.dtype and b.flags.c_contiguous and b.flags.aligned
+        assert b.flags.writeable
+        assert np.array_equal(a, b)
+    assert np.array_equal(model.predict_proba(X[:5]), loaded.predict_proba(X[:5]))
+
+
+# ---------------------------------------------------------------------------
+# conversion
+
+
+def test_convert_goes_both_ways_losslessly_and_keeps_the_digest(
+    tmp_path: Path, ridge: Ridge, blob: bytes
+) -> None:
+    readable = tmp_path / "ridge.json"
+    milo_codec.dump(ridge, readable)
+    compact, back = tmp_path / "ridge.milo", tmp_path / "back.json"
+    assert cli(["convert", str(readable), str(compact), "--to", "compact"]) == 0
+    assert compact.read_bytes() == blob  # what dump(compact=True) writes
+    assert cli(["convert", str(compact), str(back), "--to", "readable"]) == 0
+    assert back.read_bytes() == readable.read_bytes()
+    assert milo_codec.validate(compact).digest == milo_codec.validate(readable).digest
+
+
+def test_inspect_shows_compact_arrays_as_numbers(
+    tmp_path: Path, blob: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ridge.milo"
+    path.write_bytes(blob)
+    assert cli(["inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "mode:     compact" in out
+    assert "coef_: ndarray float64 shape (100,) min " in out
+
+
+def test_convert_refuses_an_invalid_file(tmp_path: Path, blob: bytes) -> None:
+    bad = tmp_path / "bad.milo"
+    bad.write_bytes(edited(blob, lambda d: d["model"]["params"].update(alpha="high")))
+    assert cli(["convert", str(bad), str(tmp_path / "out.json"), "--to", "readable"]) == 1
+    assert not (tmp_path / "out.json").exists()
+
+
+# ---------------------------------------------------------------------------
+# hostile archives: one error, naming where
+
+
+COEF = "$.model.state.coef_.ndarray.member"
+
+
+def _set_coef(**changes: object):  # type: ignore[no-untyped-def]
+    return lambda d: d["model"]["state"]["coef_"]["ndarray"].update(changes)
+
+
+def test_a_block_whose_npy_header_disagrees_with_the_document(blob: bytes) -> None:
+    parts = members_of(blob)
+    lying = npy_header(np.dtype(np.int64), (100,)) + parts[1][1][128:]
+    assert refusal(archive([parts[0], ("arrays/0.npy", lying)])) == (SchemaError, [COEF])
+
+
+def test_a_declared_shape_over_the_limits_is_refused_before_reading(blob: bytes) -> None:
+    assert refusal(edited(blob, _set_coef(shape=[1 << 40]))) == (
+        LimitError,
+        ["$.model.state.coef_.ndarray"],
+    )
+
+
+def test_a_block_of_another_size_than_declared(blob: bytes) -> None:
+    assert refusal(edited(blob, _set_coef(shape=[99]))) == (SchemaError, [COEF])
+
+
+def test_a_member_nobody_names(blob: bytes) -> None:
+    parts = members_of(blob)
+    assert refusal(archive([*parts, ("arrays/1.npy", parts[1][1])])) == (SchemaError, ["$"])
+
+
+def test_a_named_member_that_is_missing(blob: bytes) -> None:
+    assert refusal(edited(blob, _set_coef(member="arrays/7.npy"))) == (SchemaError, [COEF])
+
+
+def test_one_member_named_twice() -> None:
+    scaler = milo_codec.dumps(StandardScaler().fit(X), compact=True)
+    parts = members_of(scaler)
+    doc = json.loads(parts[0][1])
+    state = doc["model"]["state"]
+    state["var_"]["ndarray"]["member"] = state["mean_"]["ndarray"]["member"]
+    data = archive([("model.json", json.dumps(doc).encode()), *parts[1:]])
+    assert refusal(data) == (SchemaError, ["$.model.state.var_.ndarray.member"])
+
+
+@pytest.mark.parametrize(
+    "name", ["../escape.npy", "/etc/passwd", "arrays/0.npy.py", "arrays/01.npy", "ARRAYS/0.npy"]
+)
+def test_a_member_name_outside_the_pattern(blob: bytes, name: str) -> None:
+    parts = members_of(blob)
+    assert refusal(archive([parts[0], (name, parts[1][1])]))[0] is ParseError
+    assert refusal(edited(blob, _set_coef(member=name))) == (SchemaError, [COEF])
+
+
+def test_compressed_members_are_refused(blob: bytes) -> None:
+    assert refusal(archive(members_of(blob), compress={"arrays/0.npy"})) == (ParseError, ["$"])
+
+
+def test_the_document_must_come_first(blob: bytes) -> None:
+    assert refusal(archive(members_of(blob)[::-1])) == (ParseError, ["$"])
+
+
+def test_duplicate_member_names(blob: bytes) -> None:
+    parts = members_of(blob)
+    with pytest.warns(UserWarning):  # zipfile warns when writing a duplicate name
+        doubled = archive([*parts, parts[1]])
+    assert refusal(doubled) == (ParseError, ["$"])
+
+
+def test_an_object_array_cannot_be_a_member(blob: bytes) -> None:
+    error, paths = refusal(edited(blob, _set_coef(dtype="object")))
+    assert error is SchemaError and paths[0].startswith("$.model.state.coef_")
+
+
+def test_a_readable_file_cannot_name_members(ridge: Ridge) -> None:
+    doc = json.loads(milo_codec.dumps(ridge))
+    doc["model"]["state"]["coef_"]["ndarray"].pop("data")
+    doc["model"]["state"]["coef_"]["ndarray"]["member"] = "arrays/0.npy"
+    assert refusal(json.dumps(doc).encode()) == (SchemaError, [COEF])
+
+
+def test_a_compact_file_must_carry_its_digest(blob: bytes) -> None:
+    assert refusal(edited(blob, lambda d: d.pop("digest"))) == (SchemaError, ["$.digest"])
+
+
+def test_a_changed_block_is_caught_by_the_digest(blob: bytes) -> None:
+    parts = members_of(blob)
+    block = bytearray(parts[1][1])
+    block[-1] ^= 1
+    assert refusal(archive([parts[0], ("arrays/0.npy", bytes(block))])) == (
+        IntegrityError,
+        ["$.digest.sha256"],
+    )
+
+
+def test_truncated_and_garbled_archives_give_milo_errors_only(blob: bytes) -> None:
+    """Cuts and byte flips anywhere: a milo_codec error or (a flip in padding) the model."""
+    rng = random.Random(0)
+    cuts = [blob[:n] for n in (4, 30, 100, len(blob) // 2, len(blob) - 22, len(blob) - 1)]
+    flips = []
+    for _ in range(150):
+        data = bytearray(blob)
+        at = rng.randrange(len(data))
+        data[at] ^= 1 << rng.randrange(8)
+        flips.append(bytes(data))
+    outcomes = {"error": 0, "loaded": 0}
+    for data in cuts + flips:
+        try:
+            milo_codec.loads(data)
+            outcomes["loaded"] += 1
+        except MiloError:
+            outcomes["error"] += 1
+    assert outcomes["error"] >= len(cuts)
+
+
+# ---------------------------------------------------------------------------
+# memory
+
+
+def test_a_compact_load_reads_arrays_in_place(tmp_path: Path) -> None:
+    """Peak traced memory of load(path) stays under twice the model's array bytes."""
+    data = np.random.RandomState(1).randn(20_000, 50)
+    model = KNeighborsClassifier().fit(data, np.arange(len(data)) % 2)
+    path = tmp_path / "knn.milo"
+    milo_codec.dump(model, path, compact=True)
+    milo_codec.load(path)  # warm: imports and caches are not the load's memory
+    tracemalloc.start()
+    try:
+        loaded = milo_codec.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    array_bytes = loaded._fit_X.nbytes + loaded._y.nbytes
+    assert peak <= 2 * array_bytes, (peak, array_bytes)
