@@ -14,6 +14,8 @@ import io
 import math
 import struct
 import zipfile
+import zlib
+from typing import Any
 
 import numpy as np
 
@@ -41,15 +43,79 @@ def _fail(message: str) -> ParseError:
 
 
 def write_compact(document: bytes, sink: MemberSink) -> bytes:
+    members = [(DOCUMENT, [document])] + [
+        (name, [npy_header(block.dtype, block.shape), block.reshape(-1).view(np.uint8).data])
+        for name, block in sink.blocks
+    ]
+    total = sum(len(chunk) for _, chunks in members for chunk in chunks)
+    if total >= _SMALL_ARCHIVE or len(members) >= 0xFFFF:
+        return _write_with_zipfile(members)
+    return _write_small(members)
+
+
+# Below this size no zip64 records are needed, and the plain layout below is written in one
+# pass; larger archives go through the standard library's writer.
+_SMALL_ARCHIVE = 1 << 31
+_DOS_DATE, _DOS_TIME = (1980 - 1980) << 9 | 1 << 5 | 1, 0
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+
+
+def _write_small(members: list[tuple[str, list[Any]]]) -> bytes:
+    """Stored members, local headers, central directory and end record, joined once."""
+    parts: list[Any] = []
+    central: list[bytes] = []
+    offset = 0
+    for name, chunks in members:
+        raw_name = name.encode("ascii")
+        size = sum(len(c) for c in chunks)
+        crc = 0
+        for chunk in chunks:
+            crc = zlib.crc32(chunk, crc)
+        header = _LOCAL_HEADER.pack(
+            ZIP_MAGIC, 20, 0, 0, 0, _DOS_TIME, _DOS_DATE, crc, size, size, len(raw_name), 0
+        )
+        central.append(
+            _CENTRAL.pack(
+                b"PK\x01\x02",
+                20,
+                3,
+                20,
+                0,
+                0,
+                0,
+                _DOS_TIME,
+                _DOS_DATE,
+                crc,
+                size,
+                size,
+                len(raw_name),
+                0,
+                0,
+                0,
+                0,
+                0o100644 << 16,
+                offset,
+            )
+            + raw_name
+        )
+        parts += [header, raw_name, *chunks]
+        offset += len(header) + len(raw_name) + size
+    directory = b"".join(central)
+    end = struct.pack(
+        "<4s4H2LH", b"PK\x05\x06", 0, 0, len(central), len(central), len(directory), offset, 0
+    )
+    return b"".join([*parts, directory, end])
+
+
+def _write_with_zipfile(members: list[tuple[str, list[Any]]]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED, allowZip64=True) as z:
-        z.writestr(zipfile.ZipInfo(DOCUMENT, _TIMESTAMP), document)
-        for name, block in sink.blocks:
+        for name, chunks in members:
             info = zipfile.ZipInfo(name, _TIMESTAMP)
-            info.file_size = len(npy_header(block.dtype, block.shape)) + block.nbytes
+            info.file_size = sum(len(c) for c in chunks)
             with z.open(info, "w", force_zip64=info.file_size >= 1 << 31) as f:
-                f.write(npy_header(block.dtype, block.shape))
-                f.write(block.reshape(-1).view(np.uint8).data)
+                for chunk in chunks:
+                    f.write(chunk)
     return buffer.getvalue()
 
 
