@@ -8,18 +8,22 @@ checked by reading the result back and comparing digests.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
-
-import numpy as np
 
 from milo_codec import pipeline
 from milo_codec.container import Archive, is_compact, write_compact
 from milo_codec.errors import MiloError
 from milo_codec.limits import DEFAULT_LIMITS, Limits
 from milo_codec.parse import parse
-from milo_codec.values.arrays import decode_data, parse_dtype, render_numeric
-from milo_codec.values.members import MIN_MEMBER_BYTES, MemberSink
-from milo_codec.values.raw import RawJSON
+from milo_codec.values.arrays import (
+    decode_ndarray,
+    decode_recarray,
+    encode_ndarray,
+    encode_recarray,
+    parse_dtype,
+)
+from milo_codec.values.members import MemberSink, reading_members, writing_members
 from milo_codec.write import to_manifest_text, to_text
 
 
@@ -32,7 +36,8 @@ def convert(data: bytes | Archive, *, compact: bool, limits: Limits = DEFAULT_LI
     doc = parse(data.document(limits) if isinstance(data, Archive) else data, limits)
     doc.pop("digest", None)  # written back where dump writes it, so the bytes match dump's
     sink = MemberSink() if compact else None
-    tree = _move_blocks(doc, archive, sink)
+    with reading_members(archive), writing_members(sink) if sink else contextlib.nullcontext():
+        tree = _move_blocks(doc)
     text = pipeline.insert_digest(
         to_text(tree) if sink is None else to_manifest_text(tree), digest
     ).encode("utf-8")
@@ -43,53 +48,21 @@ def convert(data: bytes | Archive, *, compact: bool, limits: Limits = DEFAULT_LI
     return out
 
 
-def _block(payload: dict, key: str, dtype: np.dtype, shape: tuple, archive: Archive | None) -> Any:
-    if key == "member":
-        assert archive is not None
-        return archive.read(payload["member"], dtype, shape)
-    return decode_data(payload["data"], dtype, shape, None)
-
-
-def _place(block: np.ndarray, sink: MemberSink | None) -> tuple[str, Any]:
-    if sink is not None and block.nbytes >= MIN_MEMBER_BYTES:
-        return "member", sink.add(block)
-    return "data", RawJSON(render_numeric(block))
-
-
-def _move_blocks(v: Any, archive: Archive | None, sink: MemberSink | None) -> Any:
+def _move_blocks(v: Any) -> Any:
+    """The document with each numeric block decoded and written again: as a member when a
+    sink is collecting them (and the block is large enough), as JSON numbers otherwise."""
     if type(v) is list:
-        return [_move_blocks(x, archive, sink) for x in v]
+        return [_move_blocks(x) for x in v]
     if type(v) is not dict:
         return v
     if len(v) == 1 and type(v.get("ndarray")) is dict:
-        p = v["ndarray"]
-        dtype = parse_dtype(p["dtype"])
-        if dtype.kind in "biuf":
-            key = "member" if "member" in p else "data"
-            block = _block(p, key, dtype, tuple(p["shape"]), archive)
-            new_key, value = _place(block, sink)
-            return {
-                "ndarray": {
-                    (new_key if k == key else k): (value if k == key else x) for k, x in p.items()
-                }
-            }
+        payload = v["ndarray"]
+        if parse_dtype(payload["dtype"]).kind in "biuf":
+            return encode_ndarray(decode_ndarray(payload, None), _no_elements, "")
     if len(v) == 1 and type(v.get("recarray")) is dict:
-        p = v["recarray"]
-        shape = tuple(p["shape"])
-        columns = {}
-        for name, dtype_name in p["fields"]:
-            column = p["columns"][name]
-            dtype = parse_dtype(dtype_name)
-            if dtype.kind not in "biuf":
-                columns[name] = column
-                continue
-            member = type(column) is dict
-            block = (
-                archive.read(column["member"], dtype, shape)  # type: ignore[union-attr]
-                if member
-                else decode_data(column, dtype, shape, None)
-            )
-            key, value = _place(block, sink)
-            columns[name] = {"member": value} if key == "member" else value
-        return {"recarray": {**p, "columns": columns}}
-    return {k: _move_blocks(x, archive, sink) for k, x in v.items()}
+        return encode_recarray(decode_recarray(v["recarray"]), "")
+    return {k: _move_blocks(x) for k, x in v.items()}
+
+
+def _no_elements(value: Any, path: str) -> Any:  # pragma: no cover - numeric arrays only
+    raise AssertionError("numeric arrays have no elements to encode")

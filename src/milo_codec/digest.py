@@ -43,18 +43,28 @@ def _canonical(v: Any) -> Any:
                         for k, x in payload.items()
                     }
                 }
-            if hashed is not None and key == "recarray" and type(payload.get("columns")) is dict:
-                columns = {
-                    name: {"sha256": hashed[name]} if name in hashed else column
-                    for name, column in payload["columns"].items()
-                }
-                return {key: {**payload, "columns": columns}}
+            if hashed is not None and key == "recarray":
+                return {key: _records(payload, hashed)}
         return {k: _canonical(x) for k, x in v.items()}
     if t is list:
         kinds = set(map(type, v))
         if dict in kinds or list in kinds:
             return [_canonical(x) for x in v]
     return v
+
+
+def _records(payload: dict, hashed: dict[str, str]) -> dict:
+    """A structured array's canonical form: ``columns`` holds each numeric column's hash, in
+    place of the readable columns or of a compact file's single ``member`` block."""
+    out = {}
+    for k, x in payload.items():
+        if k == "columns" and type(x) is dict:
+            out[k] = {n: {"sha256": hashed[n]} if n in hashed else c for n, c in x.items()}
+        elif k == "member":
+            out["columns"] = {n: {"sha256": hashed[n]} for n in hashed}
+        else:
+            out[k] = x
+    return out
 
 
 def canonical(node: Any) -> bytes:

@@ -22,7 +22,13 @@ import orjson
 import scipy.sparse as sp
 
 from milo_codec.limits import charge_array, check_array
-from milo_codec.values.members import block_hash, member_for, read_member, record_hash
+from milo_codec.values.members import (
+    block_hash,
+    is_numeric,
+    member_for,
+    read_member,
+    record_hash,
+)
 from milo_codec.values.problems import DecodeProblem
 from milo_codec.values.raw import RawJSON
 
@@ -226,6 +232,19 @@ def encode_recarray(a: np.ndarray, path: str) -> dict:
             raise TypeError(f"structured field {name!r} has a sub-array dtype")
         fields.append([name, dtype_name(sub)])
         offsets.append(int(offset))
+    payload: dict[str, Any] = {
+        "shape": list(a.shape),
+        "fields": fields,
+        "offsets": offsets,
+        "itemsize": int(a.dtype.itemsize),
+    }
+    # Compact mode: the records as one block, padding bytes zeroed so equal models give
+    # equal files.
+    if (member := member_for(_zero_padded(a) if is_numeric(a.dtype) else a)) is not None:
+        payload["member"] = member
+        return {"recarray": payload}
+    for name in a.dtype.names:
+        sub = a.dtype.fields[name][0]  # type: ignore[index]
         col = a[name]  # a strided view; kept 0-d for a 0-d array
         if sub.kind == "U":
             columns[name] = col.tolist()
@@ -233,15 +252,15 @@ def encode_recarray(a: np.ndarray, path: str) -> dict:
             columns[name] = {"member": member}
         else:
             columns[name] = RawJSON(render_numeric(col))
-    return {
-        "recarray": {
-            "shape": list(a.shape),
-            "fields": fields,
-            "offsets": offsets,
-            "itemsize": int(a.dtype.itemsize),
-            "columns": columns,
-        }
-    }
+    payload["columns"] = columns
+    return {"recarray": payload}
+
+
+def _zero_padded(a: np.ndarray) -> np.ndarray:
+    out = np.zeros(a.shape, a.dtype)
+    for name in a.dtype.names or ():
+        out[name] = a[name]
+    return out
 
 
 SPARSE_TYPES: dict[tuple[str, str], type] = {
@@ -533,7 +552,10 @@ def _check_allocated_rows(rows: Any, order: str, dtype: np.dtype, shape: tuple[i
 
 
 def decode_recarray(payload: Any) -> np.ndarray:
-    p = _expect_keys(payload, {"shape", "fields", "offsets", "itemsize", "columns"})
+    in_member = isinstance(payload, dict) and "member" in payload and "columns" not in payload
+    p = _expect_keys(
+        payload, {"shape", "fields", "offsets", "itemsize", "member" if in_member else "columns"}
+    )
     shape = parse_shape(p["shape"])
     fields = p["fields"]
     if not isinstance(fields, list) or not fields:
@@ -565,9 +587,14 @@ def decode_recarray(payload: Any) -> np.ndarray:
         )
     except (ValueError, TypeError) as e:
         raise DecodeProblem(("offsets",), f"fields overlap or are invalid: {e}") from None
-    columns = _expect_keys(p["columns"], set(names))
     n = math.prod(shape)
     check_array(n, dtype.itemsize)
+    if in_member:  # compact mode: the records as one block
+        out = read_member(p, p["member"], dtype, shape, ("member",))
+        charge_array(n, dtype.itemsize)
+        record_hash(p, {name: block_hash(out[name]) for name in names})
+        return out
+    columns = _expect_keys(p["columns"], set(names))
     out = np.zeros(shape, dtype=dtype)
     hashes: dict[str, str] = {}
     for name, dt in zip(names, formats, strict=True):

@@ -40,8 +40,11 @@ def npy_header(dtype: np.dtype, shape: tuple[int, ...]) -> bytes:
     Readers compare a member's header with this byte for byte instead of parsing it, so a
     file's header can never choose a dtype, order or shape the JSON did not declare.
     """
-    descr = dtype.newbyteorder("<").str  # "|b1", "|u1", "<f8", ...
-    text = f"{{'descr': '{descr}', 'fortran_order': False, 'shape': {tuple(shape)!r}, }}"
+    if dtype.names is not None:  # records: numpy's list of (name, type) with padding fields
+        descr = repr(np.lib.format.dtype_to_descr(dtype))
+    else:
+        descr = repr(dtype.newbyteorder("<").str)  # '|b1', '|u1', '<f8', ...
+    text = f"{{'descr': {descr}, 'fortran_order': False, 'shape': {tuple(shape)!r}, }}"
     # magic (8) + header length (2) + text + padding + newline: a multiple of 64 bytes
     pad = -(len(NPY_MAGIC) + 2 + len(text) + 1) % _NPY_ALIGN
     body = (text + " " * pad + "\n").encode("latin1")
@@ -84,10 +87,18 @@ def writing_members(sink: MemberSink) -> Iterator[MemberSink]:
         _SINK.reset(token)
 
 
+def is_numeric(dtype: np.dtype) -> bool:
+    """A dtype whose blocks can be members: numeric, or records of numeric fields only."""
+    if dtype.names is None:
+        return dtype.kind in "biuf"
+    return all(dtype.fields[name][0].kind in "biuf" for name in dtype.names)  # type: ignore[index]
+
+
 def member_for(a: np.ndarray) -> str | None:
-    """The member name a numeric block is written as, or None to write it as JSON numbers."""
+    """The member name a numeric block (or a structured array of numeric fields) is written
+    as, or None to write it as JSON."""
     sink = _SINK.get()
-    if sink is None or a.dtype.kind not in "biuf" or a.nbytes < MIN_MEMBER_BYTES:
+    if sink is None or not is_numeric(a.dtype) or a.nbytes < MIN_MEMBER_BYTES:
         return None
     return sink.add(a)
 
@@ -145,7 +156,7 @@ def read_member(
         raise DecodeProblem(loc, "array members exist only in compact (zip) files; write data")
     if type(name) is not str or not MEMBER_NAME.match(name):
         raise DecodeProblem(loc, 'expected a member name such as "arrays/0.npy"')
-    if dtype.kind not in "biuf":
+    if not is_numeric(dtype):
         raise DecodeProblem(loc, "only numeric arrays are stored as members")
     cached = state.by_payload.get(id(owner))
     if cached is not None and (cached[0], cached[1].dtype, cached[1].shape) == (name, dtype, shape):
