@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from blake3 import blake3
 import pytest
 from sklearn.linear_model import LogisticRegression
 
@@ -26,16 +27,16 @@ def text() -> str:
 _NONFINITE = {"NaN": np.nan, "-NaN": -np.nan, "Infinity": np.inf, "-Infinity": -np.inf}
 
 
-def _block_sha256(data: object, dtype: str) -> str:
+def _block_hash(data: object, dtype: str) -> str:
     values = np.array(data, dtype=object)
     if values.dtype == object and dtype.startswith("float"):
         values = np.vectorize(lambda x: _NONFINITE.get(x, x), otypes=[object])(values)
-    return hashlib.sha256(np.ascontiguousarray(values.astype(dtype)).tobytes()).hexdigest()
+    return blake3(np.ascontiguousarray(values.astype(dtype)).tobytes()).hexdigest()
 
 
 def _reference_form(value: object) -> object:
     """schemas/README.md §1.1, written independently of milo_codec.digest: numeric array data
-    as the SHA-256 of its little-endian C-order bytes, everything else as parsed."""
+    as the BLAKE3 of its little-endian C-order bytes, everything else as parsed."""
     if isinstance(value, list):
         return [_reference_form(x) for x in value]
     if not isinstance(value, dict):
@@ -43,8 +44,8 @@ def _reference_form(value: object) -> object:
     payload = value.get("ndarray")
     numeric = isinstance(payload, dict) and payload["dtype"] != "object"
     if len(value) == 1 and numeric and not payload["dtype"].startswith("U"):
-        block = _block_sha256(payload["data"], payload["dtype"])
-        return {"ndarray": {**payload, "data": {"sha256": block}}}
+        block = _block_hash(payload["data"], payload["dtype"])
+        return {"ndarray": {**payload, "data": {"blake3": block}}}
     return {k: _reference_form(x) for k, x in value.items()}
 
 

@@ -2,10 +2,10 @@
 
 The canonical form is the node's parsed JSON value written compactly (no whitespace, object
 members in file order, strings in UTF-8, numbers as the shortest text that reads back as the
-same value), except that each numeric data block is replaced by ``{"sha256": <hex>}`` of its
-C-order little-endian bytes: an ndarray's ``data`` (or, in a compact file, its ``member``) is
-written as ``"data": {"sha256": ...}``, a structured array's numeric column as
-``{"sha256": ...}``. So a readable and a compact file of the same model have the same digest,
+same value), except that each numeric data block is replaced by ``{"blake3": <hex>}``, the BLAKE3 hash of
+its C-order little-endian bytes: an ndarray's ``data`` (or, in a compact file, its
+``member``) is written as ``"data": {"blake3": ...}``, a structured array's numeric column
+as ``{"blake3": ...}``. So a readable and a compact file of the same model have the same digest,
 hashing costs one pass over the array bytes, and any change to a value, a key or member order
 changes it (schemas/README.md §1.1). ``dump`` writes it in the envelope; ``load`` checks it,
 and ``load(..., expected_digest=...)`` pins the model a person reviewed.
@@ -37,7 +37,7 @@ def _canonical(v: Any) -> Any:
                 # "data" in both modes: where the block is stored is not part of the model
                 return {
                     key: {
-                        ("data" if k in _BLOCK_KEYS else k): {"sha256": hashed}
+                        ("data" if k in _BLOCK_KEYS else k): {"blake3": hashed}
                         if k in _BLOCK_KEYS
                         else x
                         for k, x in payload.items()
@@ -59,9 +59,9 @@ def _records(payload: dict, hashed: dict[str, str]) -> dict:
     out = {}
     for k, x in payload.items():
         if k == "columns" and type(x) is dict:
-            out[k] = {n: {"sha256": hashed[n]} if n in hashed else c for n, c in x.items()}
+            out[k] = {n: {"blake3": hashed[n]} if n in hashed else c for n, c in x.items()}
         elif k == "member":
-            out["columns"] = {n: {"sha256": hashed[n]} for n in hashed}
+            out["columns"] = {n: {"blake3": hashed[n]} for n in hashed}
         else:
             out[k] = x
     return out

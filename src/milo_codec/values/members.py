@@ -7,7 +7,7 @@ column) as an ``arrays/<n>.npy`` member beside the JSON document, which names it
 them from a ``MemberSource``. Both are set for the duration of one dump or load, so the array
 codecs deep inside object kinds need no extra arguments.
 
-Every numeric block decoded while reading is also hashed (SHA-256 of its C-order
+Every numeric block decoded while reading is also hashed (BLAKE3 of its C-order
 little-endian bytes, in whichever form it was written): the model digest covers these
 hashes, so a model has one digest in both modes (``digest.py``).
 """
@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import hashlib
 import re
 from collections.abc import Iterator
 from typing import Any, Protocol
 
 import numpy as np
+from blake3 import blake3
 
 from milo_codec.values.problems import DecodeProblem
 
@@ -52,9 +52,13 @@ def npy_header(dtype: np.dtype, shape: tuple[int, ...]) -> bytes:
 
 
 def block_hash(a: np.ndarray) -> str:
-    """SHA-256 of a numeric block's C-order bytes (little-endian, as files store them)."""
+    """BLAKE3 of a numeric block's C-order bytes (little-endian, as files store them).
+
+    BLAKE3, not SHA-256: it hashes array memory about five times faster here (16 MB: 3.4 ms
+    against 17 ms), and every load hashes every block (schemas/README.md §7).
+    """
     c = a if a.flags.c_contiguous else np.ascontiguousarray(a)
-    return hashlib.sha256(c.reshape(-1).view(np.uint8).data).hexdigest()
+    return blake3(c.reshape(-1).view(np.uint8).data).hexdigest()
 
 
 # ---------------------------------------------------------------------------
