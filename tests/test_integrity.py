@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-from blake3 import blake3
 import pytest
+from blake3 import blake3
 from sklearn.linear_model import LogisticRegression
 
 import milo_codec
