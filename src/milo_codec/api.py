@@ -45,7 +45,7 @@ def dump(model: Any, path: PathLike, *, compact: bool = False) -> None:
     """
     if os.path.isdir(path):
         raise MiloError(f"{os.fspath(path)!r} is a directory; give the path of the file to write")
-    write_atomic(path, pipeline.dumps_compact(model) if compact else dumps(model).encode("utf-8"))
+    write_atomic(path, pipeline.compact_parts_of(model) if compact else [dumps(model).encode()])
 
 
 @contextlib.contextmanager

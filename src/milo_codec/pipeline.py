@@ -26,7 +26,7 @@ from milo_codec.codecs.base import ModelCodec, NodeModel
 from milo_codec.codecs.kinds import LIMIT_ERROR, Named, Null, OneOf, Str
 from milo_codec.codecs.registry import codec_for_estimator
 from milo_codec.construct import build
-from milo_codec.container import Archive, SinkSource, is_compact, write_compact
+from milo_codec.container import Archive, SinkSource, compact_parts, is_compact
 from milo_codec.digest import model_digest
 from milo_codec.envelope import FORMAT, FORMAT_VERSION, Envelope, producer_versions
 from milo_codec.errors import (
@@ -314,9 +314,14 @@ def dumps(estimator: Any) -> str:
 
 def dumps_compact(estimator: Any) -> bytes:
     """The compact archive: the document, with large numeric blocks as ``.npy`` members."""
+    return b"".join(compact_parts_of(estimator))
+
+
+def compact_parts_of(estimator: Any) -> list[Any]:
+    """The compact archive as buffers to write out in order (the arrays are not copied)."""
     sink = MemberSink()
     text, _ = _document(estimator, sink)
-    return write_compact(text.encode("utf-8"), sink)
+    return compact_parts(text.encode("utf-8"), sink)
 
 
 def _document(estimator: Any, sink: MemberSink | None) -> tuple[str, str]:

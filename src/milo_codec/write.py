@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -127,13 +128,15 @@ def _write(v: Any, level: int, out: list[str]) -> None:
         out.append(json.dumps(v, ensure_ascii=False, allow_nan=False))
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write to a temporary file beside ``path``, fsync, then rename over it."""
+def write_atomic(path: str | os.PathLike[str], data: bytes | Sequence[Any]) -> None:
+    """Write ``data`` (bytes, or buffers in order) to a temporary file beside ``path``, fsync,
+    then rename over it."""
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for chunk in [data] if isinstance(data, bytes) else data:
+                f.write(chunk)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
