@@ -135,7 +135,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | Sequence[Any]) -> N
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
         with os.fdopen(fd, "wb") as f:
-            for chunk in [data] if isinstance(data, bytes) else data:
+            chunks: Sequence[Any] = [data] if isinstance(data, bytes) else data
+            for chunk in chunks:
                 f.write(chunk)
             f.flush()
             os.fsync(f.fileno())
