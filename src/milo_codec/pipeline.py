@@ -11,7 +11,6 @@ dump:  estimator → encode (exact-type registry lookup) → text → the load p
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 import re
@@ -43,6 +42,7 @@ from milo_codec.limits import DEFAULT_LIMITS, NO_ARRAY_LIMITS, Limits, reading
 from milo_codec.parse import parse, parse_own_output
 from milo_codec.paths import child, json_path, problems_from
 from milo_codec.values.encode import ValueEncoder
+from milo_codec.values.inline import inline_blocks
 from milo_codec.values.members import MemberSink, MemberSource, reading_members, writing_members
 from milo_codec.write import to_manifest_text, to_text
 
@@ -307,9 +307,16 @@ def _check_constructor_constants(
 
 
 def dumps(estimator: Any) -> str:
-    """The readable document (every array as JSON numbers)."""
-    text, _ = _document(estimator, None)
-    return text
+    """The readable document (every array as JSON numbers).
+
+    It is validated with every numeric block served from the model's own arrays, then written
+    with each block's numbers in its place: parsing the numbers back would cost several times
+    writing them, and what they decode to is exactly those arrays (the round-trip tests read
+    every written file back).
+    """
+    sink = MemberSink(min_bytes=0)
+    tree, digest = _document(estimator, sink)
+    return insert_digest(to_text(inline_blocks(tree, dict(sink.blocks))), digest)
 
 
 def dumps_compact(estimator: Any) -> bytes:
@@ -320,14 +327,17 @@ def dumps_compact(estimator: Any) -> bytes:
 def compact_parts_of(estimator: Any) -> list[Any]:
     """The compact archive as buffers to write out in order (the arrays are not copied)."""
     sink = MemberSink()
-    text, _ = _document(estimator, sink)
+    tree, digest = _document(estimator, sink)
+    text = insert_digest(to_manifest_text(tree), digest)
     return compact_parts(text.encode("utf-8"), sink)
 
 
-def _document(estimator: Any, sink: MemberSink | None) -> tuple[str, str]:
+def _document(estimator: Any, sink: MemberSink) -> tuple[dict, str]:
+    """The encoded tree, numeric blocks collected in ``sink``, and its digest, after checking
+    it as ``load`` would (a file that would not load is never written)."""
     codec_for_estimator(estimator)  # an unsupported top-level object is refused by name
     encode = ValueEncoder(lambda est, path: encode_model(est, path, encode))
-    with writing_members(sink) if sink is not None else contextlib.nullcontext():
+    with writing_members(sink):
         model = encode(estimator, "$.model")
     tree = {
         "format": FORMAT,
@@ -335,20 +345,19 @@ def _document(estimator: Any, sink: MemberSink | None) -> tuple[str, str]:
         "producer": producer_versions(),
         "model": model,
     }
-    text = to_text(tree) if sink is None else to_manifest_text(tree)
     try:
         _, digest = read_document(
-            text,
+            to_manifest_text(tree),
             NO_ARRAY_LIMITS,
             parser=parse_own_output,
-            members=SinkSource(sink) if sink is not None else None,
+            members=SinkSource(sink),
         )
     except (DocumentError, VersionError) as e:
         raise UnsupportedModelError(
             f"{type(estimator).__name__} produced a document its own schema refuses, so nothing "
             f"was written:\n{e}"
         ) from e
-    return insert_digest(text, digest), digest
+    return tree, digest
 
 
 _MODEL_MEMBER = '\n  "model": '  # the envelope's last member, at the writer's top-level indent

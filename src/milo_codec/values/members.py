@@ -68,7 +68,9 @@ def block_hash(a: np.ndarray) -> str:
 class MemberSink:
     """The blocks of one compact document, in the order the document names them."""
 
-    def __init__(self) -> None:
+    def __init__(self, min_bytes: int | None = None) -> None:
+        # None: the module's threshold when a block is added (tests lower it to 0)
+        self.min_bytes = min_bytes
         self.blocks: list[tuple[str, np.ndarray]] = []
 
     def add(self, a: np.ndarray) -> str:
@@ -102,7 +104,9 @@ def member_for(a: np.ndarray) -> str | None:
     """The member name a numeric block (or a structured array of numeric fields) is written
     as, or None to write it as JSON."""
     sink = _SINK.get()
-    if sink is None or not is_numeric(a.dtype) or a.nbytes < MIN_MEMBER_BYTES:
+    if sink is None or not is_numeric(a.dtype):
+        return None
+    if a.nbytes < (MIN_MEMBER_BYTES if sink.min_bytes is None else sink.min_bytes):
         return None
     return sink.add(a)
 
