@@ -20,7 +20,7 @@ EXPECTED: dict[str, dict[str, str]] = json.loads((CORPUS / "expected.json").read
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
     docs: dict[str, str | bytes | dict] = {
-        name: (CORPUS / f"{name}.json").read_bytes() for name in EXPECTED
+        name: (CORPUS / EXPECTED[name]["file"]).read_bytes() for name in EXPECTED
     }
     return load_in_children(
         docs, tmp_path_factory.mktemp("corpus"), timeout=60, then="", rlimit=4 << 30
@@ -28,8 +28,9 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
 
 
 def test_the_corpus_holds_exactly_the_listed_files() -> None:
-    assert sorted(p.stem for p in CORPUS.glob("*.json") if p.name != "expected.json") == sorted(
-        EXPECTED
+    files = [p.name for p in [*CORPUS.glob("*.json"), *CORPUS.glob("*.milo")]]
+    assert sorted(f for f in files if f != "expected.json") == sorted(
+        e["file"] for e in EXPECTED.values()
     )
 
 

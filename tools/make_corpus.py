@@ -11,8 +11,10 @@ The files are committed; rerun this after a deliberate format change and review 
 
 from __future__ import annotations
 
+import io
 import json
 import warnings
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,11 @@ class Case:
     build: Callable[[], bytes]
     error: str
     path: str
+    suffix: str = ".json"  # ".milo": a compact file (a zip)
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}{self.suffix}"
 
 
 def _X() -> tuple[np.ndarray, np.ndarray]:
@@ -44,6 +51,49 @@ def _doc(model: Any) -> dict:
     doc = json.loads(milo_codec.dumps(model))
     del doc["digest"]  # an attacker sends no digest: the checks behind it must hold
     return doc
+
+
+def _wide_ridge() -> Any:
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 100).round(3)
+    return Ridge().fit(X, X @ rng.randn(100))
+
+
+def _compact(
+    edit: Callable[[list[tuple[str, bytes]]], list[tuple[str, bytes]]],
+) -> Callable[[], bytes]:
+    """A compact file of a 100-feature Ridge (its coef_ is member arrays/0.npy), whose
+    members (name, bytes) are edited and zipped again, stored unless named in ``deflate``."""
+
+    def build() -> bytes:
+        blob = milo_codec.dumps(_wide_ridge(), compact=True)
+        z = zipfile.ZipFile(io.BytesIO(blob))
+        members = edit([(n, z.read(n)) for n in z.namelist()])
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as w:
+            for name, data in members:
+                method = zipfile.ZIP_DEFLATED if name.endswith(".deflate") else zipfile.ZIP_STORED
+                w.writestr(zipfile.ZipInfo(name.removesuffix(".deflate")), data, method)
+        return out.getvalue()
+
+    return build
+
+
+def _manifest(
+    edit: Callable[[dict], None],
+) -> Callable[[list[tuple[str, bytes]]], list[tuple[str, bytes]]]:
+    def apply(members: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+        doc = json.loads(members[0][1])
+        edit(doc)
+        return [("model.json", json.dumps(doc).encode()), *members[1:]]
+
+    return apply
+
+
+def _coef(**changes: Any) -> Callable[[dict], None]:
+    return lambda d: d["model"]["state"]["coef_"]["ndarray"].update(changes)
 
 
 def _text(doc: dict) -> bytes:
@@ -370,6 +420,60 @@ CASES = [
         "$.digest.sha256",
     ),
     Case(
+        "compact-header-lies",
+        "abuse the compact archive",
+        "coef_'s NPY header says int64 where the document says float64",
+        _compact(lambda m: [m[0], (m[1][0], m[1][1].replace(b"'<f8'", b"'<i8'", 1))]),
+        "SchemaError",
+        "$.model.state.coef_.ndarray.member",
+        ".milo",
+    ),
+    Case(
+        "compact-huge-declared-block",
+        "abuse the compact archive",
+        "coef_ declared as 2^40 float64s (8 TiB) with an 800-byte member",
+        _compact(_manifest(_coef(shape=[1 << 40]))),
+        "LimitError",
+        "$.model.state.coef_.ndarray",
+        ".milo",
+    ),
+    Case(
+        "compact-extra-member",
+        "abuse the compact archive",
+        "a member no array names (a payload riding along)",
+        _compact(lambda m: [*m, ("arrays/1.npy", m[1][1])]),
+        "SchemaError",
+        "$",
+        ".milo",
+    ),
+    Case(
+        "compact-path-traversal",
+        "abuse the compact archive",
+        "the block stored as ../../escape.npy",
+        _compact(lambda m: [m[0], ("../../escape.npy", m[1][1])]),
+        "ParseError",
+        "$",
+        ".milo",
+    ),
+    Case(
+        "compact-deflated-member",
+        "abuse the compact archive",
+        "the block compressed (a zip bomb's first step)",
+        _compact(lambda m: [m[0], (m[1][0] + ".deflate", m[1][1])]),
+        "ParseError",
+        "$",
+        ".milo",
+    ),
+    Case(
+        "compact-no-digest",
+        "abuse the compact archive",
+        "model.json without its digest",
+        _compact(_manifest(lambda d: d.pop("digest"))),
+        "SchemaError",
+        "$.digest",
+        ".milo",
+    ),
+    Case(
         "json-bom",
         "crash the reader with a malformed file",
         "a valid document preceded by a UTF-8 byte order mark",
@@ -422,17 +526,17 @@ CASES = [
 
 def main() -> None:
     CORPUS.mkdir(parents=True, exist_ok=True)
-    for old in CORPUS.glob("*.json"):
+    for old in [*CORPUS.glob("*.json"), *CORPUS.glob("*.milo")]:
         old.unlink()
     expected = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for case in CASES:
-            (CORPUS / f"{case.name}.json").write_bytes(case.build())
-            expected[case.name] = {"error": case.error, "path": case.path}
+            (CORPUS / case.file).write_bytes(case.build())
+            expected[case.name] = {"file": case.file, "error": case.error, "path": case.path}
     (CORPUS / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")
     rows = "\n".join(
-        f"| `{c.name}.json` | {c.attack} | {c.attempt} | `{c.error}` at `{c.path}` |" for c in CASES
+        f"| `{c.file}` | {c.attack} | {c.attempt} | `{c.error}` at `{c.path}` |" for c in CASES
     )
     (CORPUS / "README.md").write_text(
         "# Regression corpus of hostile files\n\n"
