@@ -8,6 +8,7 @@ The table in ``objects/__init__.py`` is the only way an object kind enters the f
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,37 @@ from typing import Any
 from pydantic_core import core_schema
 
 Encode = Callable[[Any, str], Any]  # the ValueEncoder: value, JSON path → JSON tree
+
+
+def loaded(module: str, name: str) -> Any:
+    """``module``'s attribute ``name`` if that module is imported already, else None.
+
+    Every kind's ``matches`` is asked about every value written and rebuilt. A value can only
+    be an instance of a class whose module is loaded, so the class is looked up here rather
+    than imported: reading a file imports only the modules of the classes it holds.
+    """
+    found = sys.modules.get(module)
+    return None if found is None else getattr(found, name, None)
+
+
+def exactly(module: str, name: str) -> Callable[[Any], bool]:
+    """A ``matches`` test for values of exactly the class ``module.name``."""
+
+    def matches(v: Any) -> bool:
+        cls = loaded(module, name)
+        return cls is not None and type(v) is cls
+
+    return matches
+
+
+def instance_of(module: str, *names: str) -> Callable[[Any], bool]:
+    """A ``matches`` test for instances of any of the classes ``module.name`` (or subclasses)."""
+
+    def matches(v: Any) -> bool:
+        classes = tuple(c for c in (loaded(module, n) for n in names) if c is not None)
+        return bool(classes) and isinstance(v, classes)
+
+    return matches
 
 
 @dataclass(frozen=True)
