@@ -11,9 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import FunctionTransformer
 
 import milo_codec
 
@@ -63,28 +65,48 @@ def test_importing_milo_codec_imports_no_scikit_learn_scipy_stats_or_pandas() ->
     assert _under(modules, "pandas") == set()
 
 
-@pytest.fixture(scope="module")
-def logistic_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def _logistic_regression() -> object:
     X, y = make_classification(200, 5, random_state=0)
-    model = LogisticRegression().fit(X, y)
-    directory = tmp_path_factory.mktemp("cold")
-    milo_codec.dump(model, directory / "lr.json")
-    with open(directory / "lr.pkl", "wb") as f:
+    return LogisticRegression().fit(X, y)
+
+
+def _function_transformer() -> object:
+    # Its functions come from the closed function table, which also lists scikit-learn's
+    # score functions: naming numpy's must not import sklearn.feature_selection.
+    X = np.abs(make_classification(50, 3, n_informative=2, n_redundant=0, random_state=0)[0])
+    return FunctionTransformer(func=np.log1p, inverse_func=np.expm1).fit(X)
+
+
+@pytest.mark.parametrize(
+    ("make", "module", "generated"),
+    [
+        (_logistic_regression, "sklearn.linear_model._logistic", "linear_model.LogisticRegression"),
+        (
+            _function_transformer,
+            "sklearn.preprocessing._function_transformer",
+            "preprocessing.FunctionTransformer",
+        ),
+    ],
+    ids=["LogisticRegression", "FunctionTransformer"],
+)
+def test_loading_a_file_imports_only_what_its_classes_need(
+    make, module: str, generated: str, tmp_path: Path
+) -> None:
+    model = make()
+    milo_codec.dump(model, tmp_path / "model.json")
+    with open(tmp_path / "model.pkl", "wb") as f:
         pickle.dump(model, f, protocol=5)
-    return directory / "lr.json", directory / "lr.pkl"
-
-
-def test_loading_a_file_imports_only_what_its_classes_need(logistic_files) -> None:
-    milo_file, pickle_file = logistic_files
-    loaded = modules_after(f"import milo_codec\nmilo_codec.load({str(milo_file)!r})")
-    unpickled = modules_after(f"import pickle\npickle.load(open({str(pickle_file)!r}, 'rb'))")
-    assert "sklearn.linear_model._logistic" in loaded
+    loaded = modules_after(f"import milo_codec\nmilo_codec.load({str(tmp_path / 'model.json')!r})")
+    unpickled = modules_after(
+        f"import pickle\npickle.load(open({str(tmp_path / 'model.pkl')!r}, 'rb'))"
+    )
+    assert module in loaded
     for package in UNRELATED:
         assert _under(loaded, package) == set(), package
-    # Whatever more scikit-learn itself imports along with LogisticRegression is fine; milo
+    # Whatever more scikit-learn itself imports along with the model's class is fine; milo
     # adds nothing of its own.
     assert _sklearn(loaded) - _sklearn(unpickled) == set()
-    generated = {m for m in loaded if m.startswith("milo_codec._generated.sklearn.")}
-    assert {m for m in generated if m.count(".") == 5} == {
-        "milo_codec._generated.sklearn.linear_model.LogisticRegression.v1"
+    codecs = {m for m in loaded if m.startswith("milo_codec._generated.sklearn.")}
+    assert {m for m in codecs if m.count(".") == 5} == {
+        f"milo_codec._generated.sklearn.{generated}.v1"
     }
