@@ -366,9 +366,9 @@ def no_nodes(doc: dict) -> tuple[str, str]:
 
 
 def _node_dtype_message() -> str:
-    from milo_codec.objects.tree import _NODE_DTYPE_MESSAGE
+    from milo_codec.objects.tree import node_dtype_message
 
-    return _NODE_DTYPE_MESSAGE
+    return node_dtype_message()
 
 
 CASES: list[Case] = [

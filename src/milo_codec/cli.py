@@ -186,8 +186,7 @@ def _state_lines(name: str, value: Any, indent: str) -> list[str]:
         payload = value.payload
         fields = payload.items() if isinstance(payload, dict) else [("payload", payload)]
         for key, item in fields:
-            if isinstance(key, str):  # not the marks checks leave on a payload
-                lines += _state_lines(key, item, indent + "  ")
+            lines += _state_lines(str(key), item, indent + "  ")
         return lines
     if isinstance(value, np.ndarray) and value.dtype.names is not None:
         lines = [f"{indent}{name}: structured array shape {tuple(value.shape)}"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import sklearn
 
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import ConstructionError
@@ -38,6 +37,8 @@ class _Builder:
             }
             full = dict(vars(estimator))
             full.update(state)
+            import sklearn  # loaded already: the estimator's class is scikit-learn's
+
             # The producing scikit-learn version was checked against this one before validation.
             full["_sklearn_version"] = sklearn.__version__
             try:
@@ -68,9 +69,10 @@ class _Builder:
             return value
         if t is Pending:
             payload = self.value(value.payload, f"{path}.{value.kind.tag}", value.kind.addressable)
-            assert value.kind.build is not None
+            build = (value.checked and value.kind.build_checked) or value.kind.build
+            assert build is not None
             try:
-                obj = value.kind.build(payload)
+                obj = build(payload)
             except Exception as e:
                 raise ConstructionError(f"{path}: rebuilding {value.kind.tag} failed: {e}") from e
             if addressable:

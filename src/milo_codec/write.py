@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -131,6 +130,8 @@ def _write(v: Any, level: int, out: list[str]) -> None:
 def write_atomic(path: str | os.PathLike[str], data: bytes | Sequence[Any]) -> None:
     """Write ``data`` (bytes, or buffers in order) to a temporary file beside ``path``, fsync,
     then rename over it."""
+    import tempfile  # only writing needs it
+
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:

@@ -25,6 +25,7 @@ class CodecModel(BaseModel):
         arbitrary_types_allowed=True,
         hide_input_in_errors=True,
         revalidate_instances="never",
+        defer_build=True,
     )
 
     # The file's key order: attribute order is part of a faithful __dict__.

@@ -19,11 +19,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from milo_codec.codecs.base import NodeModel, UnfittedState
 from milo_codec.errors import Problem
 from milo_codec.invariants.base import Check
+from milo_codec.values.arrays import is_sparse
 
 _NEAREST_NEIGHBORS = "sklearn.neighbors.NearestNeighbors"
 _KERNEL_PCA = "sklearn.decomposition.KernelPCA"
@@ -137,7 +137,7 @@ def locally_linear_parts(params: dict, state: dict, path: str) -> list[Problem]:
     n_samples = _n_rows(state.get("embedding_"))
     linked = {"n_neighbors": "n_neighbors", "neighbors_algorithm": "algorithm"}
     nn_state = _neighbors(params, state, path, n_samples, "embedding_", linked, problems)
-    if nn_state is not None and sp.issparse(nn_state.get("_fit_X")):
+    if nn_state is not None and is_sparse(nn_state.get("_fit_X")):
         # barycenter weights are solved from dense neighbor coordinates
         problems.append(Problem(f"{path}.state.nbrs_.state._fit_X", "must be a dense array"))
     if state.get("_n_features_out") != params.get("n_components"):

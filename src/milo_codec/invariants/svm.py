@@ -28,10 +28,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from milo_codec.errors import Problem
 from milo_codec.invariants.base import Check
+from milo_codec.values.arrays import is_sparse
 
 
 class _Report:
@@ -131,8 +131,8 @@ def _libsvm(params: dict[str, Any], state: dict[str, Any], path: str, classifier
     # -- which layout: dense, sparse (CSR support vectors) or precomputed -------------------
     if sparse and precomputed:
         report("_sparse", 'kernel="precomputed" cannot be fitted on sparse input')
-    if bool(sparse) != sp.issparse(sv):
-        kind = "a sparse matrix" if sp.issparse(sv) else "a dense array"
+    if bool(sparse) != is_sparse(sv):
+        kind = "a sparse matrix" if is_sparse(sv) else "a dense array"
         report("_sparse", f"is {bool(sparse)} but support_vectors_ is {kind}")
         return report.problems  # every later check depends on the layout
 
@@ -152,7 +152,7 @@ def _libsvm(params: dict[str, Any], state: dict[str, Any], path: str, classifier
             )
 
     # -- support vectors ------------------------------------------------------------------
-    if sp.issparse(sv):
+    if is_sparse(sv):
         if _csr_ok(sv, report, "support_vectors_", int32_indices=True):
             if sv.shape != (n_sv, n_features):
                 report(
@@ -210,11 +210,11 @@ def _libsvm(params: dict[str, Any], state: dict[str, Any], path: str, classifier
     # -- dual coefficients ------------------------------------------------------------------
     for field in ("dual_coef_", "_dual_coef_"):
         coef = state[field]
-        if sp.issparse(coef) != bool(sparse):
+        if is_sparse(coef) != bool(sparse):
             layout = "sparse" if sparse else "dense"
             report(field, f"must be {layout} like support_vectors_ (_sparse is {bool(sparse)})")
             continue
-        if sp.issparse(coef):
+        if is_sparse(coef):
             if not _csr_ok(coef, report, field, int32_indices=False):
                 continue
             # libsvm reads coef.data as a dense (rows, n_SV) block; with no support vector

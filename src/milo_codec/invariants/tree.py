@@ -17,7 +17,7 @@ vectorised rounds), never recursion and never a per-node Python loop.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +27,6 @@ from milo_codec.objects.base import Pending
 
 TREE_LEAF = -1  # sklearn.tree._tree.TREE_LEAF: both children of a leaf
 TREE_UNDEFINED = -2  # sklearn.tree._tree.TREE_UNDEFINED: a leaf's feature
-CHECKED = object()  # marks a decoded payload whose checks passed
 
 
 def check_tree_payload(
@@ -48,11 +47,7 @@ def check_tree_payload(
     problems, depth = _check_structure(payload["nodes"], path)
     if problems:
         return problems  # depth and split checks assume a tree
-    problems = _check_nodes(payload, depth, path)
-    if not problems:
-        # A key no JSON document can hold: construction need not check this payload again.
-        cast(dict[Any, Any], payload)[CHECKED] = True
-    return problems
+    return _check_nodes(payload, depth, path)
 
 
 def _check_header(
@@ -325,6 +320,8 @@ def tree_structure(params: dict, state: dict, path: str) -> list[Problem]:
             f"{path}.state.tree_.tree",
         )
     )
+    # Checked with its owner's shapes: construction need not check the payload again.
+    tree.checked = not problems
     return problems
 
 

@@ -8,6 +8,7 @@ The table in ``objects/__init__.py`` is the only way an object kind enters the f
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,37 @@ from typing import Any
 from pydantic_core import core_schema
 
 Encode = Callable[[Any, str], Any]  # the ValueEncoder: value, JSON path → JSON tree
+
+
+def loaded(module: str, name: str) -> Any:
+    """``module``'s attribute ``name`` if that module is imported already, else None.
+
+    Every kind's ``matches`` is asked about every value written and rebuilt. A value can only
+    be an instance of a class whose module is loaded, so the class is looked up here rather
+    than imported: reading a file imports only the modules of the classes it holds.
+    """
+    found = sys.modules.get(module)
+    return None if found is None else getattr(found, name, None)
+
+
+def exactly(module: str, name: str) -> Callable[[Any], bool]:
+    """A ``matches`` test for values of exactly the class ``module.name``."""
+
+    def matches(v: Any) -> bool:
+        cls = loaded(module, name)
+        return cls is not None and type(v) is cls
+
+    return matches
+
+
+def instance_of(module: str, *names: str) -> Callable[[Any], bool]:
+    """A ``matches`` test for instances of any of the classes ``module.name`` (or subclasses)."""
+
+    def matches(v: Any) -> bool:
+        classes = tuple(c for c in (loaded(module, n) for n in names) if c is not None)
+        return bool(classes) and isinstance(v, classes)
+
+    return matches
 
 
 @dataclass(frozen=True)
@@ -27,6 +59,7 @@ class ObjectKind:
     # When set, the decoder returns an inert payload and the object is built only in the
     # construct phase, after every invariant passed (e.g. compiled tree structures).
     build: Callable[[Any], Any] | None = None
+    build_checked: Callable[[Any], Any] | None = None  # for a Pending marked ``checked``
     # Whether one object held in several places is written once and aliased elsewhere
     # (e.g. a RandomState shared by a model and its sub-estimators).
     shareable: bool = False
@@ -43,12 +76,15 @@ class ObjectKind:
         return f"{SCHEMA_BASE}{self.schema_file}#/$defs/{self.tag}"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Pending:
     """A validated, inert payload of an object kind whose object is built at construction."""
 
     kind: ObjectKind
     payload: Any
+    # Set by an owner's invariants that checked the payload with the owner's shapes; the kind
+    # may then build it with ``build_checked`` instead of checking it again.
+    checked: bool = False
 
 
 @dataclass(frozen=True)

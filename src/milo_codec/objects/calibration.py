@@ -23,7 +23,7 @@ from pydantic_core import core_schema
 
 from milo_codec.codecs import kinds as k
 from milo_codec.codecs.constants import SCHEMA_BASE
-from milo_codec.objects.base import Encode, ObjectKind
+from milo_codec.objects.base import Encode, ObjectKind, exactly
 
 METHODS = ("isotonic", "sigmoid", "temperature")
 
@@ -63,14 +63,7 @@ def _calibrated_classifier_class() -> Any:
     return _CalibratedClassifier
 
 
-def _matches(v: Any) -> bool:
-    # By name first, so testing every written value does not import the module.
-    t = type(v)
-    return (
-        t.__name__ == "_CalibratedClassifier"
-        and t.__module__ == _MODULE
-        and t is _calibrated_classifier_class()
-    )
+_matches = exactly(_MODULE, "_CalibratedClassifier")
 
 
 def _encode(obj: Any, encode: Encode, path: str) -> Any:

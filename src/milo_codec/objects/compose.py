@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic_core import core_schema
-from sklearn.compose import make_column_selector
 
 from milo_codec.codecs import kinds as k
-from milo_codec.objects.base import Encode, ObjectKind
+from milo_codec.objects.base import Encode, ObjectKind, exactly
 from milo_codec.values import objects
 
 # pandas' select_dtypes accepts names such as "number", "category", "datetime64[ns]".
@@ -21,7 +20,7 @@ _DTYPE_NAME = r"^[A-Za-z][A-Za-z0-9_\[\], ]{0,63}$"
 _PATTERN_MAX = 1000
 
 
-def _encode(sel: make_column_selector, encode: Encode, path: str) -> Any:
+def _encode(sel: Any, encode: Encode, path: str) -> Any:
     return {
         "pattern": sel.pattern,
         "dtype_include": encode(sel.dtype_include, f"{path}.dtype_include"),
@@ -40,7 +39,9 @@ def _decoder() -> core_schema.CoreSchema:
         "dtype_exclude": core_schema.typed_dict_field(selection),
     }
 
-    def build(p: dict) -> make_column_selector:
+    def build(p: dict) -> Any:
+        from sklearn.compose import make_column_selector
+
         return make_column_selector(
             pattern=p["pattern"], dtype_include=p["dtype_include"], dtype_exclude=p["dtype_exclude"]
         )
@@ -54,7 +55,7 @@ KINDS = (
     ObjectKind(
         tag="column_selector",
         schema_file="common/compose/v1.json",
-        matches=lambda v: type(v) is make_column_selector,
+        matches=exactly("sklearn.compose._column_transformer", "make_column_selector"),
         encode=_encode,
         decoder=_decoder,
     ),

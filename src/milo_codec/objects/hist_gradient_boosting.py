@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from pydantic_core import PydanticCustomError, core_schema
 
 from milo_codec.codecs import kinds as k
-from milo_codec.objects.base import Encode, ObjectKind
+from milo_codec.objects.base import Encode, ObjectKind, exactly
 
 BITSET_WORDS = 8  # 256 bits: one per uint8 bin or raw category value
 
@@ -30,12 +30,6 @@ def _record_dtype() -> np.dtype:
     from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
 
     return np.dtype(PREDICTOR_RECORD_DTYPE)
-
-
-def _is_tree_predictor(value: Any) -> bool:
-    from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
-
-    return type(value) is TreePredictor
 
 
 def _encode_predictor(predictor: Any, encode: Encode, path: str) -> Any:
@@ -115,7 +109,7 @@ KINDS: tuple[ObjectKind, ...] = (
     ObjectKind(
         tag="hgb_predictor",
         schema_file="common/hist_gradient_boosting/v1.json",
-        matches=_is_tree_predictor,
+        matches=exactly("sklearn.ensemble._hist_gradient_boosting.predictor", "TreePredictor"),
         encode=_encode_predictor,
         decoder=_predictor_decoder,
         build=_build_predictor,

@@ -18,7 +18,7 @@ import numpy as np
 from pydantic_core import core_schema
 
 from milo_codec.codecs import kinds as k
-from milo_codec.objects.base import Encode, ObjectKind
+from milo_codec.objects.base import Encode, ObjectKind, exactly
 
 
 def _triplet_type() -> type:
@@ -27,8 +27,7 @@ def _triplet_type() -> type:
     return _ImputerTriplet
 
 
-def _matches(v: Any) -> bool:
-    return type(v).__name__ == "_ImputerTriplet" and type(v) is _triplet_type()
+_matches = exactly("sklearn.impute._iterative", "_ImputerTriplet")
 
 
 def _encode(t: Any, encode: Encode, path: str) -> Any:

@@ -28,7 +28,7 @@ import numpy as np
 from pydantic_core import PydanticCustomError, core_schema
 
 from milo_codec.codecs import kinds as k
-from milo_codec.objects.base import Encode, ObjectKind
+from milo_codec.objects.base import Encode, ObjectKind, instance_of
 
 _SCHEMA = "common/model_selection/v1.json"
 _UINT32_MAX = 2**32 - 1
@@ -128,11 +128,9 @@ def _index_pairs_ok(cv: Any) -> bool:
     )
 
 
-def _is_splitter(v: Any) -> bool:
-    from sklearn.model_selection import BaseCrossValidator
-    from sklearn.model_selection._split import BaseShuffleSplit, _RepeatedSplits
-
-    return isinstance(v, BaseCrossValidator | BaseShuffleSplit | _RepeatedSplits)
+_is_splitter = instance_of(
+    "sklearn.model_selection._split", "BaseCrossValidator", "BaseShuffleSplit", "_RepeatedSplits"
+)
 
 
 def _splitter_params(v: Any, name: str) -> dict[str, Any]:
@@ -311,10 +309,7 @@ def _score_func_name(v: Any) -> str:
     return f"{getattr(f, '__module__', '?')}.{getattr(f, '__qualname__', type(f).__qualname__)}"
 
 
-def _is_scorer(v: Any) -> bool:
-    from sklearn.metrics._scorer import _BaseScorer, _PassthroughScorer
-
-    return isinstance(v, _BaseScorer | _PassthroughScorer)
+_is_scorer = instance_of("sklearn.metrics._scorer", "_BaseScorer", "_PassthroughScorer")
 
 
 def _not_named(v: Any) -> TypeError:
@@ -470,10 +465,7 @@ def _distribution_table() -> dict[str, Any]:
     return {name: getattr(scipy.stats, name) for name in DISTRIBUTIONS}
 
 
-def _is_distribution(v: Any) -> bool:
-    from scipy.stats._distn_infrastructure import rv_frozen
-
-    return isinstance(v, rv_frozen)
+_is_distribution = instance_of("scipy.stats._distn_infrastructure", "rv_frozen")
 
 
 def _distribution_name(v: Any) -> str | None:

@@ -51,7 +51,7 @@ import numpy as np
 from pydantic_core import PydanticCustomError, core_schema
 
 from milo_codec.codecs import kinds as k
-from milo_codec.objects.base import Encode, ObjectKind
+from milo_codec.objects.base import Encode, ObjectKind, instance_of
 
 # Canonical name → class name of every metric a KDTree/BallTree accepts, except "pyfunc".
 METRIC_CLASSES: dict[str, str] = {
@@ -108,10 +108,7 @@ def _then(check: Any, schema: core_schema.CoreSchema) -> core_schema.CoreSchema:
 # DistanceMetric
 
 
-def _is_distance_metric(v: Any) -> bool:
-    from sklearn.metrics import DistanceMetric
-
-    return isinstance(v, DistanceMetric)
+_is_distance_metric = instance_of("sklearn.metrics._dist_metrics", "DistanceMetric")
 
 
 def _encode_metric(m: Any, encode: Encode, path: str) -> Any:
@@ -221,13 +218,12 @@ def _build_metric(p: dict) -> Any:
 # KDTree / BallTree
 
 
-def _is_binary_tree(v: Any) -> bool:
-    from sklearn.neighbors._ball_tree import BinaryTree32 as B32
-    from sklearn.neighbors._ball_tree import BinaryTree64 as B64
-    from sklearn.neighbors._kd_tree import BinaryTree32 as K32
-    from sklearn.neighbors._kd_tree import BinaryTree64 as K64
+_in_ball_tree = instance_of("sklearn.neighbors._ball_tree", "BinaryTree32", "BinaryTree64")
+_in_kd_tree = instance_of("sklearn.neighbors._kd_tree", "BinaryTree32", "BinaryTree64")
 
-    return isinstance(v, B32 | B64 | K32 | K64)
+
+def _is_binary_tree(v: Any) -> bool:
+    return _in_ball_tree(v) or _in_kd_tree(v)
 
 
 def _tree_kind_of(v: Any) -> str | None:

@@ -18,7 +18,7 @@ import numpy as np
 from pydantic_core import PydanticCustomError, core_schema
 
 from milo_codec.codecs import kinds as k
-from milo_codec.objects.base import Encode, ObjectKind
+from milo_codec.objects.base import Encode, ObjectKind, exactly
 
 # Weight arrays are float32 or float64, coefficient matrices 2-D and intercepts 1-D.
 _WEIGHT_ARRAYS = tuple((dt, nd) for dt in ("float32", "float64") for nd in (1, 2))
@@ -64,15 +64,6 @@ def _optimizer_class(name: str) -> Any:
     from sklearn.neural_network import _stochastic_optimizers as so
 
     return getattr(so, name)
-
-
-def _is_exactly(name: str) -> Any:
-    # By name, so testing every written value does not import the module.
-    def matches(v: Any) -> bool:
-        t = type(v)
-        return t.__name__ == name and t.__module__ == _MODULE and t is _optimizer_class(name)
-
-    return matches
 
 
 def _encoder(fields: dict[str, k.OneOf]) -> Any:
@@ -150,7 +141,7 @@ KINDS = (
     ObjectKind(
         tag="mlp_adam_optimizer",
         schema_file="common/neural_network/v1.json",
-        matches=_is_exactly("AdamOptimizer"),
+        matches=exactly(_MODULE, "AdamOptimizer"),
         encode=_encoder(_ADAM_FIELDS),
         decoder=_decoder(_ADAM_FIELDS, _LISTS["mlp_adam_optimizer"]),
         build=_builder("AdamOptimizer", _ADAM_FIELDS),
@@ -158,7 +149,7 @@ KINDS = (
     ObjectKind(
         tag="mlp_sgd_optimizer",
         schema_file="common/neural_network/v1.json",
-        matches=_is_exactly("SGDOptimizer"),
+        matches=exactly(_MODULE, "SGDOptimizer"),
         encode=_encoder(_SGD_FIELDS),
         decoder=_decoder(_SGD_FIELDS, _LISTS["mlp_sgd_optimizer"]),
         build=_builder("SGDOptimizer", _SGD_FIELDS),

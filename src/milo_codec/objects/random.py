@@ -8,7 +8,7 @@ import numpy as np
 from pydantic_core import PydanticCustomError, core_schema
 
 from milo_codec.codecs import kinds as k
-from milo_codec.objects.base import Encode, ObjectKind
+from milo_codec.objects.base import Encode, ObjectKind, exactly
 
 
 def _encode_random_state(rs: np.random.RandomState, encode: Encode, path: str) -> Any:
@@ -45,18 +45,14 @@ def _random_state_decoder() -> core_schema.CoreSchema:
     )
 
 
-_BIT_GENERATORS = {
-    "PCG64": np.random.PCG64,
-    "PCG64DXSM": np.random.PCG64DXSM,
-    "MT19937": np.random.MT19937,
-    "Philox": np.random.Philox,
-    "SFC64": np.random.SFC64,
-}
+# numpy.random's bit generators, by name (numpy.random is imported only by files and models
+# that hold a generator).
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
 def _encode_generator(g: np.random.Generator, encode: Encode, path: str) -> Any:
     name = type(g.bit_generator).__name__
-    if _BIT_GENERATORS.get(name) is not type(g.bit_generator):
+    if name not in _BIT_GENERATORS or getattr(np.random, name) is not type(g.bit_generator):
         raise TypeError(f"Generator over {name} is not supported")
     return {"bit_generator": name, "state": encode(g.bit_generator.state, f"{path}.state")}
 
@@ -70,7 +66,7 @@ def _generator_decoder() -> core_schema.CoreSchema:
     }
 
     def build(p: dict) -> np.random.Generator:
-        bit_generator = _BIT_GENERATORS[p["bit_generator"]]()
+        bit_generator = getattr(np.random, p["bit_generator"])()
         state = p["state"]
         if state.get("bit_generator") != p["bit_generator"]:
             raise PydanticCustomError("milo", "state.bit_generator must name the same generator")
@@ -91,7 +87,7 @@ KINDS = (
     ObjectKind(
         tag="random_state",
         schema_file="common/random/v1.json",
-        matches=lambda v: type(v) is np.random.RandomState,
+        matches=exactly("numpy.random.mtrand", "RandomState"),
         encode=_encode_random_state,
         decoder=_random_state_decoder,
         shareable=True,
@@ -99,7 +95,7 @@ KINDS = (
     ObjectKind(
         tag="generator",
         schema_file="common/random/v1.json",
-        matches=lambda v: type(v) is np.random.Generator,
+        matches=exactly("numpy.random._generator", "Generator"),
         encode=_encode_generator,
         decoder=_generator_decoder,
         shareable=True,

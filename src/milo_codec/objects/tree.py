@@ -16,19 +16,25 @@ shape ``(node_count, n_outputs, max(n_classes))``).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 from pydantic_core import PydanticCustomError, core_schema
-from sklearn.tree._tree import NODE_DTYPE, Tree
 
 from milo_codec.codecs import kinds as k
-from milo_codec.objects.base import Encode, ObjectKind
+from milo_codec.objects.base import Encode, ObjectKind, exactly
 
 INTP_MAX = int(np.iinfo(np.intp).max)  # Tree's constructor takes intp_t counts
 
 
-def _encode_tree(tree: Tree, encode: Encode, path: str) -> Any:
+def _node_dtype() -> np.dtype:
+    from sklearn.tree._tree import NODE_DTYPE
+
+    return NODE_DTYPE
+
+
+def _encode_tree(tree: Any, encode: Encode, path: str) -> Any:
     _, (n_features, n_classes, n_outputs), state = tree.__reduce__()
     return {
         "n_features": int(n_features),
@@ -45,20 +51,24 @@ def _then(check: Any, schema: core_schema.CoreSchema) -> core_schema.CoreSchema:
     return core_schema.no_info_after_validator_function(check, schema)
 
 
-_NODE_DTYPE_MESSAGE = (
-    "nodes must have scikit-learn's NODE_DTYPE exactly: fields "
-    + ", ".join(
-        f"{name} {NODE_DTYPE.fields[name][0].name} at offset {NODE_DTYPE.fields[name][1]}"
-        for name in NODE_DTYPE.names
+@functools.cache
+def node_dtype_message() -> str:
+    dtype = _node_dtype()
+    assert dtype.fields is not None and dtype.names is not None
+    return (
+        "nodes must have scikit-learn's NODE_DTYPE exactly: fields "
+        + ", ".join(
+            f"{name} {dtype.fields[name][0].name} at offset {dtype.fields[name][1]}"
+            for name in dtype.names
+        )
+        + f", itemsize {dtype.itemsize}"
     )
-    + f", itemsize {NODE_DTYPE.itemsize}"
-)
 
 
 def _nodes(a: np.ndarray) -> np.ndarray:
     # The compiled tree memcpy's this buffer as its Node structs: the layout must be exact.
-    if a.dtype != NODE_DTYPE:
-        raise PydanticCustomError("milo", _NODE_DTYPE_MESSAGE)
+    if a.dtype != _node_dtype():
+        raise PydanticCustomError("milo", node_dtype_message())
     if a.ndim != 1:
         raise PydanticCustomError("milo", "nodes must be one-dimensional")
     return a
@@ -89,15 +99,19 @@ def _tree_decoder() -> core_schema.CoreSchema:
     return core_schema.typed_dict_schema(fields, extra_behavior="forbid")
 
 
-def _build_tree(payload: dict) -> Tree:
-    from milo_codec.invariants.tree import CHECKED, check_tree_payload
+def _build_tree(payload: dict) -> Any:
+    """A tree no owner checked is checked here, before the compiled code sees it."""
+    from milo_codec.invariants.tree import check_tree_payload
 
-    # Trees held by tree estimators were checked with their owner's shapes; any other is
-    # checked here, before the compiled code sees it.
-    if not payload.pop(CHECKED, False):
-        problems = check_tree_payload(payload, None, None, None, "tree")
-        if problems:
-            raise ValueError(f"{problems[0].path}: {problems[0].message}")
+    problems = check_tree_payload(payload, None, None, None, "tree")
+    if problems:
+        raise ValueError(f"{problems[0].path}: {problems[0].message}")
+    return _build_checked_tree(payload)
+
+
+def _build_checked_tree(payload: dict) -> Any:
+    from sklearn.tree._tree import Tree
+
     tree = Tree(payload["n_features"], payload["n_classes"], payload["n_outputs"])
     tree.__setstate__(
         {
@@ -114,9 +128,10 @@ KINDS: tuple[ObjectKind, ...] = (
     ObjectKind(
         tag="tree",
         schema_file="common/tree/v1.json",
-        matches=lambda v: type(v) is Tree,
+        matches=exactly("sklearn.tree._tree", "Tree"),
         encode=_encode_tree,
         decoder=_tree_decoder,
         build=_build_tree,
+        build_checked=_build_checked_tree,
     ),
 )

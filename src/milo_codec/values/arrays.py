@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import orjson
-import scipy.sparse as sp
 
 from milo_codec.limits import charge_array, check_array
 from milo_codec.values.members import (
@@ -263,16 +263,27 @@ def _zero_padded(a: np.ndarray) -> np.ndarray:
     return out
 
 
-SPARSE_TYPES: dict[tuple[str, str], type] = {
-    ("csr", "matrix"): sp.csr_matrix,
-    ("csc", "matrix"): sp.csc_matrix,
-    ("csr", "array"): sp.csr_array,
-    ("csc", "array"): sp.csc_array,
+# (format, container) → the scipy.sparse class, by name: scipy.sparse is imported only by a
+# file or a model that holds a sparse matrix.
+SPARSE_TYPES: dict[tuple[str, str], str] = {
+    ("csr", "matrix"): "csr_matrix",
+    ("csc", "matrix"): "csc_matrix",
+    ("csr", "array"): "csr_array",
+    ("csc", "array"): "csc_array",
 }
 
 
+def is_sparse(v: Any) -> bool:
+    """Whether ``v`` is a scipy sparse matrix or array (no value is one unless scipy.sparse
+    is loaded, so it is not imported to find out)."""
+    sp = sys.modules.get("scipy.sparse")
+    return sp is not None and bool(sp.issparse(v))
+
+
 def encode_sparse(m: Any, encode_element: Callable[[Any, str], Any], path: str) -> dict:
-    key = next((k for k, cls in SPARSE_TYPES.items() if type(m) is cls), None)
+    import scipy.sparse as sp
+
+    key = next((k for k, name in SPARSE_TYPES.items() if type(m) is getattr(sp, name)), None)
     if key is None:
         raise TypeError(f"sparse type {type(m).__name__} is not supported (only CSR and CSC)")
     fmt, container = key
@@ -655,7 +666,9 @@ def decode_sparse(payload: Any) -> Any:
     limit = min(int(np.iinfo(parts[n].dtype).max) for n in ("indices", "indptr"))
     if max(shape) > limit:
         raise DecodeProblem(("shape",), f"dimensions must fit the index dtype (at most {limit:,})")
-    cls = SPARSE_TYPES[key]
+    import scipy.sparse as sp
+
+    cls = getattr(sp, SPARSE_TYPES[key])
     out = cls((data, indices, indptr), shape=shape, copy=False)
     # The constructor narrows int64 indices that fit in int32; keep the written dtypes.
     out.indices, out.indptr = indices, indptr

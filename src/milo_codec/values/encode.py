@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from milo_codec.errors import UnsupportedModelError
 from milo_codec.objects import kind_for
@@ -107,7 +106,7 @@ class ValueEncoder:
             if name is None:
                 raise _unsupported(path, v, f"type objects other than {', '.join(objects.TYPES)}")
             return {"type": name}
-        if sp.issparse(v):
+        if arrays.is_sparse(v):
             try:
                 return arrays.encode_sparse(v, self, path)
             except TypeError as e:

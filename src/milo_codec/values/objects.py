@@ -7,65 +7,103 @@ can never name an arbitrary import path. Every entry is bound here, in code.
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
+import sys
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from milo_codec.values.problems import DecodeProblem
 
+
+class ClosedTable(Mapping[str, Any]):
+    """Names → objects, each found on first use by the module and attribute written here.
+
+    The names are known without importing anything (schemas and error messages list them);
+    an object's module is imported only when a file or a model uses that entry.
+    """
+
+    def __init__(self, where: dict[str, tuple[str, str]]) -> None:
+        self._where = where
+        self._found: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        found = self._found.get(name, _MISSING)
+        if found is _MISSING:
+            module, attribute = self._where[name]
+            found = self._found[name] = getattr(importlib.import_module(module), attribute)
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._where  # without importing the entry's module
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def name_of(self, value: Any) -> str | None:
+        """The name of exactly this object; entries whose module is not loaded are skipped,
+        since no value can be their object."""
+        for name, (module, _) in self._where.items():
+            if module in sys.modules and self[name] is value:
+                return name
+        return None
+
+
+_MISSING = object()
+
 # Functions a model may hold (e.g. FunctionTransformer's func). A schema narrows this list
 # further for each field; this table only maps the names used in files to the objects.
-FUNCTIONS: dict[str, Any] = {
-    f"numpy.{name}": getattr(np, name)
-    for name in (
-        "abs",
-        "arcsinh",
-        "arctan",
-        "cbrt",
-        "exp",
-        "exp2",
-        "expm1",
-        "log",
-        "log10",
-        "log1p",
-        "log2",
-        "negative",
-        "reciprocal",
-        "sign",
-        "sinh",
-        "sqrt",
-        "square",
-        "tanh",
-        "arctanh",
-        # pooling functions (FeatureAgglomeration.pooling_func: called as f(X, axis=1))
-        "mean",
-        "median",
-        "max",
-        "min",
-    )
-}
-
-
-def _score_functions() -> dict[str, Any]:
-    # The univariate selectors' score functions (score_func=): each schema narrows a field to
-    # the ones that make sense there.
-    from sklearn import feature_selection
-
-    return {
-        f"sklearn.feature_selection.{name}": getattr(feature_selection, name)
-        for name in (
-            "f_classif",
-            "f_regression",
-            "r_regression",
-            "chi2",
-            "mutual_info_classif",
-            "mutual_info_regression",
-        )
+FUNCTIONS = ClosedTable(
+    {
+        **{
+            f"numpy.{name}": ("numpy", name)
+            for name in (
+                "abs",
+                "arcsinh",
+                "arctan",
+                "cbrt",
+                "exp",
+                "exp2",
+                "expm1",
+                "log",
+                "log10",
+                "log1p",
+                "log2",
+                "negative",
+                "reciprocal",
+                "sign",
+                "sinh",
+                "sqrt",
+                "square",
+                "tanh",
+                "arctanh",
+                # pooling functions (FeatureAgglomeration.pooling_func: called as f(X, axis=1))
+                "mean",
+                "median",
+                "max",
+                "min",
+            )
+        },
+        # The univariate selectors' score functions (score_func=): each schema narrows a
+        # field to the ones that make sense there.
+        **{
+            f"sklearn.feature_selection.{name}": ("sklearn.feature_selection", name)
+            for name in (
+                "f_classif",
+                "f_regression",
+                "r_regression",
+                "chi2",
+                "mutual_info_classif",
+                "mutual_info_regression",
+            )
+        },
     }
-
-
-FUNCTIONS.update(_score_functions())
+)
 
 
 # Python and numpy type objects used as parameters (e.g. ``dtype=np.float64``).
@@ -126,25 +164,18 @@ def _partials() -> dict[str, tuple[Any, tuple, dict]]:
 
 # scikit-learn's own module-level functions that a fitted model keeps (chosen by a parameter,
 # never by user code): BisectingKMeans holds the k-means routine of its ``algorithm``.
-_SKLEARN_FUNCTIONS = (
-    "sklearn.cluster._kmeans._kmeans_single_lloyd",
-    "sklearn.cluster._kmeans._kmeans_single_elkan",
+_SKLEARN_FUNCTIONS = ClosedTable(
+    {
+        f"sklearn.cluster._kmeans.{name}": ("sklearn.cluster._kmeans", name)
+        for name in ("_kmeans_single_lloyd", "_kmeans_single_elkan")
+    }
 )
 
 
-def _sklearn_functions() -> dict[str, Any]:
-    import importlib
-
-    return {
-        name: getattr(importlib.import_module(name.rsplit(".", 1)[0]), name.rsplit(".", 1)[1])
-        for name in _SKLEARN_FUNCTIONS
-    }
-
-
 def function_name(value: Any) -> str | None:
-    name = _identity_lookup(FUNCTIONS, value)
+    name = FUNCTIONS.name_of(value)
     if name is None and getattr(value, "__module__", "").startswith("sklearn."):
-        name = _identity_lookup(_sklearn_functions(), value)
+        name = _SKLEARN_FUNCTIONS.name_of(value)
     if name is None and type(value) is functools.partial:
         for candidate, (func, args, keywords) in _partials().items():
             if value.func is func and value.args == args and value.keywords == keywords:
@@ -157,7 +188,7 @@ def function(name: str) -> Any:
     if name in FUNCTIONS:
         return FUNCTIONS[name]
     if name in _SKLEARN_FUNCTIONS:
-        return _sklearn_functions()[name]
+        return _SKLEARN_FUNCTIONS[name]
     func, args, keywords = _partials()[name]
     return functools.partial(func, *args, **keywords)
 
