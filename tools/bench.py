@@ -37,12 +37,17 @@ from milo_bench.chart import write_chart
 from milo_bench.codecs import BASELINE, CODECS
 from milo_bench.report import render_report, summary_table
 from milo_bench.run import collect
-from milo_bench.zoo import ZOO
+from milo_bench.zoo import DEFAULT_MODELS, ZOO
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
-    ap.add_argument("--models", nargs="+", choices=list(ZOO), help="a subset of the zoo")
+    ap.add_argument(
+        "--models",
+        nargs="+",
+        choices=list(ZOO),
+        help=f"models to run (default: {' '.join(DEFAULT_MODELS)})",
+    )
     ap.add_argument("--codecs", nargs="+", choices=[c.name for c in CODECS], help="a subset")
     ap.add_argument("--rounds", type=int, help="timed rounds per model (default 5; 2 with --quick)")
     ap.add_argument("--quick", action="store_true", help="small models, 2 rounds: a smoke run")
@@ -65,7 +70,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    keys = args.models or list(ZOO)
+    keys = args.models or DEFAULT_MODELS
     # pickle always runs: every ratio is to it.
     codecs = [
         c for c in CODECS if c.name == BASELINE or args.codecs is None or c.name in args.codecs

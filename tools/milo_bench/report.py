@@ -105,7 +105,14 @@ def _summary_cell(model: ModelResult, codec: str, what: str) -> str:
         return "failed"
     if what == "size":
         return fmt_ratio(r.size / base.size) if base and base.size else "—"
-    return fmt_ratio(median(r.load_ratio if what == "load" else r.dump_ratio))
+    ratios = r.load_ratio if what == "load" else r.dump_ratio
+    if what == "load" and len(ratios) > 1:  # the spread over rounds shows how noisy it was
+        return f"{fmt_ratio(median(ratios))} ({_bare(min(ratios))}–{_bare(max(ratios))})"
+    return fmt_ratio(median(ratios))
+
+
+def _bare(x: float) -> str:
+    return fmt_ratio(x).rstrip("×")
 
 
 def floor_table(models: Sequence[ModelResult]) -> str:
@@ -235,7 +242,7 @@ def render_report(run: dict[str, Any], models: Sequence[ModelResult]) -> str:
     out += [f"| {m.title} | {m.what} | {m.fit_s:.1f} |" for m in models]
     out += ["", "## Summary: ratios to pickle", ""]
     for what, title in (
-        ("load", "Load time ÷ pickle's (median of per-round ratios)"),
+        ("load", "Load time ÷ pickle's: median of the per-round ratios (lowest–highest)"),
         ("dump", "Dump time ÷ pickle's"),
         ("size", "Size ÷ pickle's"),
     ):

@@ -32,6 +32,7 @@ class ZooModel:
     what: str  # str.format template: the model's params, rows and cols of the fitted data
     build: Callable[[bool], tuple[Any, Any, Any]]  # quick -> (unfitted model, X_fit, y_fit|None)
     methods: tuple[str, ...]  # inference methods compared; the first is timed
+    default: bool = True  # run unless --models names others
 
 
 def _rows(full: int, quick: bool) -> int:
@@ -160,6 +161,16 @@ def _tfidf(quick: bool) -> tuple[Any, Any, Any]:
     return TfidfVectorizer(), docs, None
 
 
+def _wide_logreg(quick: bool) -> tuple[Any, Any, Any]:
+    """One large array: a 100 x 10,000 coef_ (300 samples, 3 per class, 5 iterations)."""
+    from sklearn.linear_model import LogisticRegression
+
+    n_features = 1_000 if quick else 10_000
+    rng = np.random.default_rng(10)
+    X = rng.standard_normal((300 + _held(quick), n_features))
+    return LogisticRegression(max_iter=5), X, np.arange(len(X)) % 100
+
+
 def _iforest(quick: bool) -> tuple[Any, Any, Any]:
     from sklearn.ensemble import IsolationForest
 
@@ -236,8 +247,17 @@ ZOO: dict[str, ZooModel] = {
             _iforest,
             ("predict", "decision_function"),
         ),
+        ZooModel(
+            "wide-logreg",
+            "LogisticRegression (wide)",
+            "100 classes, {max_iter} iterations, " + SHAPE,
+            _wide_logreg,
+            CLASSIFIER_OUTPUTS,
+            default=False,
+        ),
     )
 }
+DEFAULT_MODELS = [m.key for m in ZOO.values() if m.default]
 
 
 def fit_model(entry: ZooModel, quick: bool) -> Fitted:
@@ -248,7 +268,7 @@ def fit_model(entry: ZooModel, quick: bool) -> Fitted:
     held = _held(quick)
     fit_args = (X[:-held],) if y is None else (X[:-held], y[:-held])
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # MLP stops after 20 epochs
+        warnings.simplefilter("ignore", ConvergenceWarning)  # MLP and wide-logreg stop early
         t0 = time.perf_counter()
         model.fit(*fit_args)
         fit_s = time.perf_counter() - t0
