@@ -171,6 +171,15 @@ def _wide_logreg(quick: bool) -> tuple[Any, Any, Any]:
     return LogisticRegression(max_iter=5), X, np.arange(len(X)) % 100
 
 
+def _wide_scaler(quick: bool) -> tuple[Any, Any, Any]:
+    """A few arrays of 5,000 features each."""
+    from sklearn.preprocessing import StandardScaler
+
+    n_features = 500 if quick else 5_000
+    X = np.random.default_rng(11).standard_normal((1_000 + _held(quick), n_features)) * 3 + 1.5
+    return StandardScaler(), X, None
+
+
 def _iforest(quick: bool) -> tuple[Any, Any, Any]:
     from sklearn.ensemble import IsolationForest
 
@@ -253,6 +262,14 @@ ZOO: dict[str, ZooModel] = {
             "100 classes, {max_iter} iterations, " + SHAPE,
             _wide_logreg,
             CLASSIFIER_OUTPUTS,
+            default=False,
+        ),
+        ZooModel(
+            "wide-scaler",
+            "StandardScaler (wide)",
+            SHAPE,
+            _wide_scaler,
+            ("transform",),
             default=False,
         ),
     )
