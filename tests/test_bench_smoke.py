@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
-from milo_bench import codecs, report, run  # noqa: E402
+from milo_bench import codecs, report, run
 
 
 def test_one_model_two_codecs_and_an_absent_peer_render_a_report() -> None:

@@ -172,10 +172,16 @@ def profile_tables(profiles: dict[str, dict[str, Any]]) -> str:
     return "\n".join(parts)
 
 
+def _fitted_where(run: dict[str, Any]) -> str:
+    if run["zoo_cache"]:
+        return " (in an earlier run: read from the zoo cache, `--zoo-cache`)"
+    return ", in this run"
+
+
 def _method(run: dict[str, Any]) -> str:
     return f"""\
 - Models are fitted on `make_classification` / `make_regression` data (fixed `random_state`)
-  and synthetic documents{" read from the zoo cache" if run["zoo_cache"] else ", in this run"};
+  and synthetic documents{_fitted_where(run)};
   the last {run["held_rows"]:,} rows (documents) are held out and are the rows every output is
   computed on.
 - Every codec works on bytes in memory, so no file I/O is timed: pickle

@@ -62,7 +62,7 @@ def collect(
         "env": environment(),
         "quick": quick,
         "rounds": rounds,
-        "zoo_cache": zoo_cache is not None,
+        "zoo_cache": any(f.cached for f in zoo.values()),
         "held_rows": len(next(iter(zoo.values())).X) if zoo else 0,
         "predict_calls": predict_calls,
         "cold_repeats": cold_repeats,

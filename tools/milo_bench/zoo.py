@@ -23,6 +23,7 @@ class Fitted:
     X: Any  # the held-out rows (documents for the vectorizer)
     fit_s: float
     what: str  # what was fitted on what, for the report
+    cached: bool = False  # read from the zoo cache rather than fitted in this run
 
 
 @dataclass(frozen=True)
@@ -307,7 +308,7 @@ def fit_zoo(keys: Sequence[str], quick: bool, cache: Path | None) -> dict[str, F
     zoo = {}
     for key in keys:
         if key in cached:
-            zoo[key] = Fitted(key, *cached[key])
+            zoo[key] = Fitted(key, *cached[key], cached=True)
         else:
             print(f"  fitting {key} ...", flush=True)
             zoo[key] = fit_model(ZOO[key], quick)
