@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import gzip
+import math
 import statistics
 import time
 import tracemalloc
@@ -15,13 +16,15 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import is_regressor
+from threadpoolctl import threadpool_limits
 
 from milo_bench.codecs import BASELINE, Codec, sklearn_runner
 from milo_bench.floor import floor_load
 from milo_bench.zoo import ZOO, Fitted
 
 GZIP_LEVEL = 6  # gzip's command-line default
-PREDICT_CALLS = 5
+PREDICT_CALLS = 7
+BATCH_S = 0.02
 ERROR_CHARS = 100
 
 
@@ -32,6 +35,20 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     t0 = time.perf_counter()
     result = fn()
     return time.perf_counter() - t0, result
+
+
+def timed_without_gc(fn: Callable[[], Any]) -> float:
+    """Seconds one call of ``fn`` takes with the garbage collector off during the call."""
+    gc.collect()
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        result = fn()
+        elapsed = time.perf_counter() - t0
+    finally:
+        gc.enable()
+    del result
+    return elapsed
 
 
 def short_error(e: BaseException) -> str:
@@ -59,7 +76,7 @@ class CodecResult:
     load_ratio: list[float] = field(default_factory=list)
     size: int = 0
     gzip_size: int = 0
-    peak_load: int = 0
+    peak_load: int | None = None  # None: not measured (the codec allocates untraced)
     predict_ratio: float | None = None
     exact: str = ""  # the table cell: "yes", "no: ...", "2.1% differ"
     output_error: str | None = None
@@ -75,6 +92,8 @@ class ModelResult:
     codecs: dict[str, CodecResult]
     floor_s: list[float] = field(default_factory=list)
     floor_ratio: list[float] = field(default_factory=list)  # milo readable load / floor
+    floor_nogc_s: list[float] = field(default_factory=list)  # the floor, collector off
+    floor_nogc_ratio: list[float] = field(default_factory=list)
 
 
 def same_output(a: Any, b: Any) -> bool:
@@ -126,12 +145,24 @@ def _peak_load_bytes(codec: Codec, blob: bytes, prepared: Any) -> int:
 
 
 def _predict_ratio(before: Callable[[], Any], after: Callable[[], Any], calls: int) -> float:
-    """Median time of ``after`` over median time of ``before``, calls alternating."""
-    t_before, t_after = [], []
-    for _ in range(calls):
-        t_before.append(timed(before)[0])
-        t_after.append(timed(after)[0])
+    """Median time of ``after`` over median time of ``before``, alternating, on one thread.
+
+    A call shorter than ``BATCH_S`` is timed as a batch of calls, so that a timing is not
+    mostly the timer and the scheduler. One thread for numpy's BLAS and scikit-learn's
+    OpenMP: on shared cores, threaded kernels vary far more than the ratio being measured.
+    """
+    with threadpool_limits(limits=1):
+        batch = max(1, min(100, math.ceil(BATCH_S / max(timed(before)[0], 1e-9))))
+        t_before, t_after = [], []
+        for _ in range(calls):
+            t_before.append(timed(lambda: _repeat(before, batch))[0])
+            t_after.append(timed(lambda: _repeat(after, batch))[0])
     return statistics.median(t_after) / statistics.median(t_before)
+
+
+def _repeat(fn: Callable[[], Any], times: int) -> None:
+    for _ in range(times):
+        fn()
 
 
 def _compare(codec: Codec, fitted: Fitted, loaded: Any, reference: dict[str, Any]) -> str:
@@ -160,7 +191,8 @@ def _after_rounds(
     result.gzip_size = len(gzip.compress(blob, compresslevel=GZIP_LEVEL))
     method = ZOO[fitted.key].methods[0]
     try:
-        result.peak_load = _peak_load_bytes(codec, blob, prepared)
+        if codec.traced_memory:
+            result.peak_load = _peak_load_bytes(codec, blob, prepared)
         loaded = codec.load(blob, prepared)
         result.exact = _compare(codec, fitted, loaded, reference)
         before = sklearn_runner(fitted.model, fitted, method)
@@ -202,6 +234,7 @@ def bench_model(
             _round(fitted.model, _rotated(working, r), blobs, prepared, results)
             if floor_blob is not None:
                 model.floor_s.append(timed(lambda: floor_load(floor_blob))[0])
+                model.floor_nogc_s.append(timed_without_gc(lambda: floor_load(floor_blob)))
         _ratios(model)
         reference = {m: getattr(fitted.model, m)(fitted.X) for m in entry.methods}
         for codec in working:
@@ -264,3 +297,6 @@ def _ratios(model: ModelResult) -> None:
     milo = model.codecs.get("milo readable")
     if milo is not None and milo.failed is None and model.floor_s:
         model.floor_ratio = [a / b for a, b in zip(milo.load_s, model.floor_s, strict=True)]
+        model.floor_nogc_ratio = [
+            a / b for a, b in zip(milo.load_s, model.floor_nogc_s, strict=True)
+        ]

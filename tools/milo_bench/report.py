@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from milo_bench.codecs import BASELINE
-from milo_bench.measure import GZIP_LEVEL, ModelResult
+from milo_bench.measure import BATCH_S, GZIP_LEVEL, ModelResult
 
 MB = 1e6
 
@@ -71,7 +71,7 @@ def model_table(model: ModelResult) -> str:
                     fmt_ms(median(r.load_s)) + _vs(median(r.load_ratio) if vs else None),
                     fmt_mb(r.size) + _vs(r.size / vs.size if vs else None),
                     fmt_mb(r.gzip_size) + _vs(r.gzip_size / vs.gzip_size if vs else None),
-                    fmt_mb(r.peak_load) + _vs(r.peak_load / vs.peak_load if vs else None),
+                    _peak_cell(r.peak_load, vs.peak_load if vs else None),
                     fmt_ratio(r.predict_ratio),
                     r.exact or "—",
                     _cell(f"outputs: {r.output_error}") if r.output_error else "",
@@ -80,6 +80,12 @@ def model_table(model: ModelResult) -> str:
             + " |"
         )
     return "\n".join(lines)
+
+
+def _peak_cell(peak: int | None, base: int | None) -> str:
+    if peak is None:
+        return "not traced"
+    return fmt_mb(peak) + _vs(peak / base if base else None)
 
 
 def _vs(ratio: float | None) -> str:
@@ -117,8 +123,9 @@ def _bare(x: float) -> str:
 
 def floor_table(models: Sequence[ModelResult]) -> str:
     lines = [
-        "| model | milo readable load ms | floor ms | load / floor |",
-        "|---|---:|---:|---:|",
+        "| model | milo readable load ms | floor ms | load / floor "
+        "| floor ms, collector off | load / that |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for m in models:
         milo = m.codecs.get("milo readable")
@@ -126,7 +133,8 @@ def floor_table(models: Sequence[ModelResult]) -> str:
             continue
         lines.append(
             f"| {m.title} | {fmt_ms(median(milo.load_s))} | {fmt_ms(median(m.floor_s))} "
-            f"| {fmt_ratio(median(m.floor_ratio))} |"
+            f"| {fmt_ratio(median(m.floor_ratio))} | {fmt_ms(median(m.floor_nogc_s))} "
+            f"| {fmt_ratio(median(m.floor_nogc_ratio))} |"
         )
     return "\n".join(lines)
 
@@ -190,7 +198,9 @@ def _method(run: dict[str, Any]) -> str:
   `get_untrusted_types` outside the timing (as a user who reviewed it would pass it); PyMilo
   `Export(model).to_json()`/`Import(json_dump=...).to_model()`; ONNX `convert_sklearn` with a
   `FloatTensorType` input (`StringTensorType` for text; classifiers without ZipMap) and
-  `SerializeToString()`, its load being an `onnxruntime.InferenceSession` over the bytes;
+  `SerializeToString()`, its load being an `onnxruntime.InferenceSession` over the bytes
+  (one thread; the text converter told to use the `C.UTF-8` locale, since the default
+  `en_US.UTF-8` need not be installed; opset `ai.onnx.ml` 3, as skl2onnx asks for trees);
   milo `dumps(model)` (text encoded to UTF-8) or `dumps(model, compact=True)`, and `loads`.
   A milo load is the whole load: parse, schema validation, invariants, digest, construction.
   (`milo_codec.dump` to a path also writes atomically with an fsync, not timed here.)
@@ -204,12 +214,15 @@ def _method(run: dict[str, Any]) -> str:
 - Peak load memory: one more, untimed load under `tracemalloc` (started just before it):
   the peak of traced memory, the loaded model included. numpy reports its array buffers to
   `tracemalloc`, so they count; memory that C/C++ code allocates on its own does not
-  (scikit-learn's tree node buffers, onnxruntime's session), so those figures are lower
-  bounds, most of all for ONNX.
+  (scikit-learn copies tree nodes into such buffers after reading them from arrays, which
+  are counted). onnxruntime allocates all its memory that way, so ONNX shows "not traced".
 - Predict after/before: the first method listed per model (`predict`, or `transform` for the
-  vectorizer) on the held-out rows, {run["predict_calls"]} calls on the loaded model
-  alternating with {run["predict_calls"]} on the original, median over median. For ONNX the
-  "after" is `session.run` on the rows as float32 (strings for text).
+  vectorizer) on the held-out rows, {run["predict_calls"]} timings on the loaded model
+  alternating with {run["predict_calls"]} on the original, median over median; a call
+  shorter than {BATCH_S * 1e3:.0f} ms is timed as a batch of calls. Everything runs on one
+  thread (`threadpoolctl` limits for BLAS and OpenMP), since threaded kernels on shared
+  cores vary more than what is measured. For ONNX the "after" is `session.run` on the rows
+  as float32 (strings for text).
 - Outputs equal: every listed method (`predict`, `predict_proba`, `decision_function`,
   `transform`, ...) of the loaded model compared with the original's, bit for bit (dtype,
   shape and bytes; sparse structure too). ONNX computes in float32, so instead the share of
@@ -218,7 +231,9 @@ def _method(run: dict[str, Any]) -> str:
 - Readable floor: the same readable bytes through `orjson.loads` plus turning every numeric
   `{{"ndarray": ...}}` payload into `np.array(data, dtype=...)` and every `{{"recarray": ...}}`
   column into `np.array(column)`: no validation, no model. Timed in the same rounds, right
-  after the codecs.
+  after the codecs, once as every other timing (collector on) and once with the garbage
+  collector disabled during the call: parsing creates millions of Python objects, and the
+  collections they trigger are a large share of the time.
 - Cold start: each command as a child process (`{Path(sys.executable).name}`, with this
   checkout's `src` on `PYTHONPATH`), {run["cold_repeats"]} repeats interleaved (every command
   once per repeat), wall time from spawn to exit, median and range. The files are the bytes
@@ -264,7 +279,8 @@ def render_report(run: dict[str, Any], models: Sequence[ModelResult]) -> str:
     out += ["## Readable floor", ""]
     out += [
         "How close milo's readable load comes to the least any reader of the same file must "
-        "do (parse the JSON, build the numpy arrays), medians over the same rounds.",
+        "do (parse the JSON, build the numpy arrays), medians over the same rounds; the "
+        "floor with the garbage collector on (as every timing here) and off.",
         "",
         floor_table(models),
         "",

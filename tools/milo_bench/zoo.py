@@ -287,6 +287,8 @@ def fit_model(entry: ZooModel, quick: bool) -> Fitted:
     fit_args = (X[:-held],) if y is None else (X[:-held], y[:-held])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # MLP and wide-logreg stop early
+        # SVC(probability=True) is deprecated in scikit-learn 1.9; it is still what users have.
+        warnings.filterwarnings("ignore", "The `probability` parameter", FutureWarning)
         t0 = time.perf_counter()
         model.fit(*fit_args)
         fit_s = time.perf_counter() - t0
