@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 NODE_STAMP := tools/node/node_modules/.installed
 OUT := out
 
@@ -15,6 +16,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test,dev]"
 	touch $(STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[bench]"
+	touch $(BENCH_STAMP)
 
 $(NODE_STAMP): tools/node/package.json tools/node/package-lock.json
 	cd tools/node && npm ci --no-audit --no-fund --silent
@@ -49,8 +54,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check src codegen tools tests
 	$(VENV)/bin/mypy
 
-bench: $(STAMP)
-	$(PY) tools/bench_foundation.py
+## milo against pickle, joblib, skops, PyMilo and ONNX on a zoo of models: writes
+## docs/benchmarks.md and docs/benchmarks.png (several minutes; `tools/bench.py --help`).
+bench: $(BENCH_STAMP)
+	$(PY) tools/bench.py --profile
 
 ci: codegen-check lint test
 
