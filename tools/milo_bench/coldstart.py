@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,12 +39,18 @@ class ColdCase:
     model: str | None = None  # a zoo key, for a load
     codec: str | None = None
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system seconds of the child
     failed: str | None = None
 
 
-def _child_env() -> dict[str, str]:
+def _child_env(pycache: str) -> dict[str, str]:
+    """This process's environment, with ``src`` on the path and a private bytecode cache:
+    children load every module from bytecode, as from an installed package, even where
+    ``PYTHONDONTWRITEBYTECODE`` is set (compiling from source would be timed otherwise)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(SRC), *filter(None, [env.get("PYTHONPATH")])])
+    env["PYTHONPYCACHEPREFIX"] = pycache
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
@@ -69,14 +77,23 @@ def cold_start(
             else:
                 case.args.append(str(path))
             cases.append(case)
-    env = _child_env()
-    for _ in range(repeats):
-        for case in cases:
+    with tempfile.TemporaryDirectory(prefix="milo-bench-pycache-") as pycache:
+        env = _child_env(pycache)
+        for case in cases:  # warm-up, untimed: fills the bytecode cache
             if case.failed is None:
-                _run_cold(case, env)
-    counts = subprocess.run(
-        [sys.executable, "-c", COUNT_SKLEARN], env=env, capture_output=True, text=True, check=True
-    ).stdout.split()
+                _run_cold(case, env, timed=False)
+        for r in range(repeats):
+            shift = r % len(cases)  # the order rotates: no command always runs first
+            for case in cases[shift:] + cases[:shift]:
+                if case.failed is None:
+                    _run_cold(case, env)
+        counts = subprocess.run(
+            [sys.executable, "-c", COUNT_SKLEARN],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
     return {
         "repeats": repeats,
         "cases": [
@@ -85,6 +102,7 @@ def cold_start(
                 "model": c.model,
                 "codec": c.codec,
                 "times_s": c.times,
+                "cpu_s": c.cpu,
                 "failed": c.failed,
                 "command": _shown(c),
             }
@@ -95,15 +113,21 @@ def cold_start(
     }
 
 
-def _run_cold(case: ColdCase, env: dict[str, str]) -> None:
-    t0 = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run_cold(case: ColdCase, env: dict[str, str], timed: bool = True) -> None:
+    cpu0, t0 = _children_cpu(), time.perf_counter()
     proc = subprocess.run([sys.executable, *case.args], env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines()
         case.failed = (lines[-1] if lines else f"exit status {proc.returncode}")[:ERROR_CHARS]
-    else:
+    elif timed:
         case.times.append(elapsed)
+        case.cpu.append(cpu)
 
 
 def _shown(case: ColdCase) -> str:

@@ -140,25 +140,27 @@ def floor_table(models: Sequence[ModelResult]) -> str:
 
 
 def cold_table(cold: dict[str, Any]) -> str:
-    """Each process's median and range; a load also relative to pickle's load of the same model."""
-    pickle_median = {
-        c["model"]: statistics.median(c["times_s"])
-        for c in cold["cases"]
-        if c["codec"] == BASELINE and c["times_s"]
-    }
+    """Each process's median wall and CPU time and range; a load also relative to pickle's load
+    of the same model (the median of the per-repeat ratios: both ran in the same repeat)."""
+    pickled = {c["model"]: c for c in cold["cases"] if c["codec"] == BASELINE and c["times_s"]}
     lines = [
-        "| process | median ms | ÷ pickle | min .. max ms | command |",
-        "|---|---:|---:|---|---|",
+        "| process | wall ms | ÷ pickle | CPU ms | ÷ pickle | wall min .. max ms | command |",
+        "|---|---:|---:|---:|---:|---|---|",
     ]
     for c in cold["cases"]:
         if c["failed"]:
-            lines.append(f"| {c['label']} | failed | | | {_cell(c['failed'])} |")
+            lines.append(f"| {c['label']} | failed | | | | | {_cell(c['failed'])} |")
             continue
-        t = c["times_s"]
-        base = pickle_median.get(c["model"])
-        ratio = fmt_ratio(statistics.median(t) / base) if base and c["codec"] != BASELINE else ""
+        t, cpu = c["times_s"], c.get("cpu_s") or [float("nan")]
+        base = pickled.get(c["model"]) if c["codec"] != BASELINE else None
+        ratios = ["", ""]
+        if base is not None:
+            for i, key in enumerate(("times_s", "cpu_s")):
+                per_round = [m / p for m, p in zip(c.get(key, []), base.get(key, []), strict=False)]
+                ratios[i] = fmt_ratio(statistics.median(per_round)) if per_round else ""
         lines.append(
-            f"| {c['label']} | {fmt_ms(statistics.median(t))} | {ratio} "
+            f"| {c['label']} | {fmt_ms(statistics.median(t))} | {ratios[0]} "
+            f"| {fmt_ms(statistics.median(cpu))} | {ratios[1]} "
             f"| {fmt_ms(min(t))} .. {fmt_ms(max(t))} | `{c['command']}` |"
         )
     return "\n".join(lines)
@@ -235,8 +237,12 @@ def _method(run: dict[str, Any]) -> str:
   collector disabled during the call: parsing creates millions of Python objects, and the
   collections they trigger are a large share of the time.
 - Cold start: each command as a child process (`{Path(sys.executable).name}`, with this
-  checkout's `src` on `PYTHONPATH`), {run["cold_repeats"]} repeats interleaved (every command
-  once per repeat), wall time from spawn to exit, median and range. The files are the bytes
+  checkout's `src` on `PYTHONPATH`), one untimed warm-up each, then {run["cold_repeats"]}
+  repeats interleaved (every command once per repeat, the order rotating), wall time from
+  spawn to exit and the child's CPU time (user + system; steadier on a shared machine),
+  medians; ratios to pickle are medians of per-repeat ratios. Children compile to a private
+  bytecode cache (`PYTHONPYCACHEPREFIX`) even where `PYTHONDONTWRITEBYTECODE` is set, so
+  modules load from bytecode as from an installed package. The files are the bytes
   measured above, written to a temporary directory.
 - Profiles (`--profile`): one `milo_codec.loads` under `cProfile`; the profiler inflates the
   absolute times, so read them for where the time goes, not how much.
