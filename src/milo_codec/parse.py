@@ -6,11 +6,13 @@ import json
 import re
 from typing import Any
 
+import orjson
 from pydantic_core import from_json
 
 from milo_codec.errors import LimitError, ParseError, Problem
 from milo_codec.limits import DEFAULT_LIMITS, Limits, exceeded
-from milo_codec.paths import json_path
+from milo_codec.parse_limits import scan
+from milo_codec.parse_text import text_facts
 
 
 class _Duplicate(ValueError):
@@ -39,95 +41,32 @@ def _fail(message: str) -> ParseError:
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
-class _Scan:
-    """One walk over the parsed tree: counts object members (to detect duplicate keys) and
-    enforces the nesting, string, member and integer limits.
-
-    Lists of scalars (array data) are checked with C-level builtins (``max(map(len, ...))``,
-    ``min``/``max``), never element by element in Python.
-    """
-
-    def __init__(self, limits: Limits) -> None:
-        self.limits = limits
-        self.members = 0
-        self.max_int = 1 << limits.max_integer_bits
-
-    def fail(self, loc: list[str | int], name: str, what: str) -> LimitError:
-        return exceeded(name, json_path(loc), what, getattr(self.limits, name))
-
-    def string(self, x: str, loc: list[str | int]) -> None:
-        if len(x) > self.limits.max_string_length:
-            raise self.fail(loc, "max_string_length", f"a string of {len(x):,} characters")
-
-    def integer(self, x: int, loc: list[str | int]) -> None:
-        if not -self.max_int < x < self.max_int:
-            raise self.fail(loc, "max_integer_bits", f"an integer of {x.bit_length()} bits")
-
-    def walk(self, value: Any, loc: list[str | int]) -> None:
-        if len(loc) >= self.limits.max_depth:
-            raise self.fail(loc, "max_depth", f"values nested {len(loc) + 1} deep")
-        if type(value) is dict:
-            n = len(value)
-            self.members += n
-            if n > self.limits.max_object_keys:
-                raise self.fail(loc, "max_object_keys", f"an object with {n:,} members")
-            if n and max(map(len, value)) > self.limits.max_string_length:
-                key = next(k for k in value if len(k) > self.limits.max_string_length)
-                self.string(key, [*loc, key])
-            for key, v in value.items():
-                t = type(v)
-                if t is dict or t is list:
-                    loc.append(key)
-                    self.walk(v, loc)
-                    loc.pop()
-                elif t is str:
-                    if len(v) > self.limits.max_string_length:
-                        self.string(v, [*loc, key])
-                elif t is int:
-                    self.integer(v, [*loc, key])
-            return
-        # a list
-        kinds = set(map(type, value))
-        if dict in kinds or list in kinds:
-            for i, v in enumerate(value):
-                t = type(v)
-                if t is dict or t is list:
-                    loc.append(i)
-                    self.walk(v, loc)
-                    loc.pop()
-                elif t is str:
-                    self.string(v, [*loc, i])
-                elif t is int:
-                    self.integer(v, [*loc, i])
-            return
-        if str in kinds:
-            strings = value if kinds == {str} else [x for x in value if type(x) is str]
-            if max(map(len, strings)) > self.limits.max_string_length:
-                i = next(
-                    i
-                    for i, x in enumerate(value)
-                    if type(x) is str and len(x) > self.limits.max_string_length
-                )
-                self.string(value[i], [*loc, i])
-        if kinds == {int} and (max(value) >= self.max_int or min(value) <= -self.max_int):
-            i = next(i for i, x in enumerate(value) if not -self.max_int < x < self.max_int)
-            self.integer(value[i], [*loc, i])
-
-
-def _scan(value: Any, limits: Limits) -> int:
-    """Enforce the parse-time limits on ``value``; the number of object members it holds."""
-    scan = _Scan(limits)
-    t = type(value)
-    if t is dict or t is list:
-        scan.walk(value, [])
-    elif t is str:
-        scan.string(value, [])
-    elif t is int:
-        scan.integer(value, [])
-    return scan.members
-
-
 _FAILED = object()
+
+
+def _parse_orjson(raw: bytes, limits: Limits) -> Any:
+    """orjson's reading of ``raw`` when it provably is pydantic-core's and within the limits;
+    otherwise ``_FAILED``, and ``_parse_fast`` decides.
+
+    orjson is the fastest parser at hand and as strict as pydantic-core (RFC 8259, valid
+    UTF-8, no lone surrogates, nothing trailing), but reads an integer beyond 64 bits as a
+    float (so a text that may hold one is left to pydantic-core), nests up to 1,024 deep
+    instead of 200 (beyond any max_depth: the walk finds it) and refuses a number that
+    overflows to infinity. Any refusal, excess or duplicate key goes through ``_parse_fast``:
+    a file gets exactly the value or the error it gets there.
+    """
+    facts = text_facts(raw)
+    if facts.long_integers or facts.separators is None:
+        return _FAILED
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _FAILED
+    try:
+        members = scan(value, limits, short_integers=True)
+    except LimitError:
+        return _FAILED
+    return value if members == facts.separators else _FAILED
 
 
 def _parse_fast(text: str, limits: Limits) -> tuple[Any, str | None]:
@@ -145,7 +84,7 @@ def _parse_fast(text: str, limits: Limits) -> tuple[Any, str | None]:
     colons = text.count(":")
     if colons:
         colons -= sum(s.count(":") for s in _STRING.findall(text) if ":" in s)
-    return (value, None) if _scan(value, limits) == colons else (_FAILED, "duplicate keys")
+    return (value, None) if scan(value, limits) == colons else (_FAILED, "duplicate keys")
 
 
 def parse(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> Any:
@@ -155,22 +94,35 @@ def parse(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> Any:
         raise exceeded(
             "max_file_bytes", "$", f"the document has {len(data):,} bytes", limits.max_file_bytes
         )
+    text: str | None = None
+    raw: bytes | None
     if isinstance(data, bytes | bytearray | memoryview):
         raw = bytes(data)
         if raw.startswith(b"\xef\xbb\xbf"):
             raise _fail(
                 "byte 0: a byte-order mark is not allowed; save the file as UTF-8 without BOM"
             )
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise _fail(f"byte {e.start}: invalid UTF-8") from None
     elif isinstance(data, str):
         text = data
         if text.startswith("\ufeff"):
             raise _fail("byte 0: a byte-order mark is not allowed")
+        try:
+            raw = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: left to the parsers below
+            raw = None
     else:
         raise TypeError(f"expected bytes or str, got {type(data).__name__}")
+    if raw is not None:
+        # orjson refuses invalid UTF-8: bytes it reads need no decoding first
+        value = _parse_orjson(raw, limits)
+        if value is not _FAILED:
+            return value
+    if text is None:
+        assert raw is not None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise _fail(f"byte {e.start}: invalid UTF-8") from None
     fast, refusal = _parse_fast(text, limits)
     if fast is not _FAILED:
         return fast
