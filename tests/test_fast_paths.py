@@ -272,6 +272,14 @@ def _array_cases() -> Iterator[tuple[Any, str, tuple[int, ...]]]:
         elif rng.random() < 0.1:
             shape = tuple(rng.choice([0, 1, 2]) for _ in range(rng.choice([0, 1, 2, 3])))
         yield data, dtype, shape
+    # large float arrays take another check (sum, then a look at the 0.0 and 1.0 elements)
+    for _ in range(300):
+        shape = rng.choice([(1100,), (40, 30), (10, 11, 12)])
+        pool = rng.choice([[0.5, -1.25, 3.0], [0.0, 1.0, 0.5], [0, 1, 2.5], [1.0, 0.0]])
+        flat = [rng.choice(pool) for _ in range(int(np.prod(shape)))]
+        for _ in range(rng.choice([0, 1, 2])):
+            flat[rng.randrange(len(flat))] = rng.choice(ODD_ELEMENTS)
+        yield _nest(flat, shape), rng.choice(["float32", "float64"]), shape
 
 
 def test_plain_numeric_data_decodes_as_the_general_path_does(

@@ -438,6 +438,7 @@ def decode_data(
 # The JSON types a numeric dtype's elements may have without being looked at one by one (for
 # floats, the non-finite strings take the general path).
 _PLAIN_TYPES: dict[str, set[type]] = {"b": {bool}, "i": {int}, "u": {int}, "f": {float, int}}
+_FEW = 1024  # elements below which looking at every type costs less than the steps to avoid it
 
 
 def _numeric_data(data: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray | None:
@@ -454,17 +455,15 @@ def _numeric_data(data: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndar
         if set(map(type, level)) != {list} or set(map(len, level)) != {n}:
             return None
         level = data if depth == 0 else list(chain.from_iterable(level))
-    if not set(map(type, level)) <= _PLAIN_TYPES[dtype.kind]:
-        return None
     if dtype.kind != "f":
+        if not set(map(type, level)) <= _PLAIN_TYPES[dtype.kind]:
+            return None
         try:
             return np.array(level, dtype=dtype).reshape(shape)
         except OverflowError:  # an integer out of the dtype's range
             return None
-    try:
-        # through float64 like the general path, so an integer rounds the same way
-        out = np.array(level, dtype=np.float64)
-    except OverflowError:
+    out = _float64_data(level)
+    if out is None:
         return None
     if dtype != out.dtype:
         with np.errstate(over="ignore"):
@@ -472,6 +471,34 @@ def _numeric_data(data: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndar
     if not np.isfinite(out).all():  # an overflow (e.g. 1e39 as float32): named below
         return None
     return out.reshape(shape)
+
+
+def _float64_data(flat: list) -> np.ndarray | None:
+    """``flat`` as float64 when every element is a float or an integer, else None.
+
+    Through float64 like the general path, so an integer rounds the same way. For a large
+    array, ``sum`` first (it raises on anything but a number, and is several times faster
+    than collecting the elements' types); a boolean, the one number left to refuse, reads as
+    0.0 or 1.0, so only the elements of those values need their type looked at.
+    """
+    if len(flat) < _FEW:
+        if not set(map(type, flat)) <= _PLAIN_TYPES["f"]:
+            return None
+        try:
+            return np.array(flat, dtype=np.float64)
+        except OverflowError:
+            return None
+    try:
+        sum(flat)
+        out = np.array(flat, dtype=np.float64)
+    except (TypeError, OverflowError):
+        return None
+    maybe = np.flatnonzero((out == 0) | (out == 1))
+    if len(maybe) and bool in set(
+        map(type, map(flat.__getitem__, maybe.tolist()) if 4 * len(maybe) < len(flat) else flat)
+    ):
+        return None
+    return out
 
 
 def _collect_objects(
