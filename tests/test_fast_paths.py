@@ -31,6 +31,7 @@ from milo_codec.values.problems import DecodeProblem
 
 LIMITS = [
     Limits(),
+    Limits(max_depth=2),
     Limits(max_depth=3),
     Limits(max_depth=6),
     Limits(max_string_length=2),
@@ -65,6 +66,9 @@ CRAFTED = [
     b'{"a": [[[[[[[[1]]]]]]]]}',
     b"[[1,2],[3]]",
     b"[[[]],[[]]]",
+    b"[[[]]]",
+    b"[[[]],[[[]]]]",
+    b"[[[[]]], [[1, [[]]]]]",
     b"[[], [1.5]]",
     b"[[null, 1.5]]",
     b"[[1e400]]",

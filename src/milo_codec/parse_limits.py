@@ -23,12 +23,11 @@ class _Excess(Exception):
     """Some value in a nested list exceeds a limit; the exact walk names the first one."""
 
 
-def _items(level: list[list], kind: type, kinds: set[type]) -> Any:
-    """The items of ``level``'s lists that are of type ``kind``, selected in C."""
+def _of_type(items: list, kind: type, kinds: set[type]) -> Any:
+    """The items of type ``kind``, selected in C."""
     if len(kinds) == 1:
-        return chain.from_iterable(level)
-    types = map(type, chain.from_iterable(level))
-    return compress(chain.from_iterable(level), map(is_, types, repeat(kind)))
+        return items
+    return compress(items, map(is_, map(type, items), repeat(kind)))
 
 
 class _Scan:
@@ -156,34 +155,36 @@ class _Scan:
             self.walk(value, loc, exact=True)
 
     def _levels(self, value: list, depth: int) -> None:
+        """Check the items of ``value`` (a list at ``depth``), then theirs, and so on."""
         limits = self.limits
-        level = [value]  # every list of one nesting level; walk() would see each at `depth`
-        while level:
-            if depth >= limits.max_depth:
-                raise _Excess
-            depth += 1
-            first = next(chain.from_iterable(level), None)
-            if self.numbers(chain.from_iterable(level), first, one_list=False):
+        lists = [value]  # every list of one nesting level
+        while lists:
+            depth += 1  # their items'
+            first = next(chain.from_iterable(lists), None)
+            if self.numbers(chain.from_iterable(lists), first, one_list=False):
                 return  # the usual leaves of numeric data: nothing to check, nothing below
-            kinds = set(map(type, chain.from_iterable(level)))
+            items = lists[0] if len(lists) == 1 else list(chain.from_iterable(lists))
+            kinds = set(map(type, items))
+            if list in kinds and depth >= limits.max_depth:
+                raise _Excess
             if kinds == {list}:
-                level = list(chain.from_iterable(level))
+                lists = items
                 continue
             if str in kinds and (
-                max(map(len, _items(level, str, kinds))) > limits.max_string_length
+                max(map(len, _of_type(items, str, kinds))) > limits.max_string_length
             ):
                 raise _Excess
             if int in kinds and (
-                max(_items(level, int, kinds)) >= self.max_int
-                or min(_items(level, int, kinds)) <= -self.max_int
+                max(_of_type(items, int, kinds)) >= self.max_int
+                or min(_of_type(items, int, kinds)) <= -self.max_int
             ):
                 raise _Excess
             if dict in kinds:
                 # the objects' own paths only matter for an error, which the exact walk names
                 at: list[str | int] = [0] * depth
-                for d in _items(level, dict, kinds):
+                for d in _of_type(items, dict, kinds):
                     self.walk(d, at)
-            level = list(_items(level, list, kinds)) if list in kinds else []
+            lists = list(_of_type(items, list, kinds)) if list in kinds else []
 
 
 def scan(value: Any, limits: Limits, short_integers: bool = False) -> int:
