@@ -93,6 +93,14 @@ CRAFTED = [
     b"[1] x",
     b"",
     b" ",
+    # objects of many members (a vocabulary): their values are first tried as numbers
+    json.dumps({f"w{i}": i for i in range(100)}).encode(),
+    json.dumps({f"w{i}": 300 if i == 70 else i % 7 for i in range(100)}).encode(),
+    json.dumps({f"w{i}": 300 if i == 70 else i / 7 for i in range(100)}).encode(),
+    json.dumps({f"w{i}": 2**70 if i == 70 else i / 7 for i in range(100)}).encode(),
+    json.dumps({f"w{i}": "abcdefghijk" if i == 70 else i for i in range(100)}).encode(),
+    json.dumps({f"w{i}": [[[1]]] if i == 70 else True for i in range(100)}).encode(),
+    json.dumps({f"w{i}": {"a": {"a": [[i]]}} for i in range(100)}).encode(),
 ]
 
 

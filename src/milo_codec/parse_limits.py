@@ -18,6 +18,9 @@ from milo_codec.errors import LimitError
 from milo_codec.limits import Limits, exceeded
 from milo_codec.paths import json_path
 
+# Members above which an object's values are first tried together as numbers.
+_MANY_MEMBERS = 64
+
 
 class _Excess(Exception):
     """Some value in a nested list exceeds a limit; the exact walk names the first one."""
@@ -93,6 +96,10 @@ class _Scan:
             if n and max(map(len, value)) > self.limits.max_string_length:
                 key = next(k for k in value if len(k) > self.limits.max_string_length)
                 self.string(key, [*loc, key])
+            if n > _MANY_MEMBERS:  # e.g. a vocabulary: its values may all be numbers
+                values = list(value.values())
+                if self.numbers(values, values[0], one_list=False):
+                    return
             for key, v in value.items():
                 t = type(v)
                 if t is dict or t is list:
