@@ -146,4 +146,5 @@ def _parse(data: bytes | str, limits: Limits) -> Any:
 
 def parse_own_output(text: str) -> Any:
     """Parse text that ``dump`` itself just wrote (no duplicate keys or BOM by construction)."""
-    return from_json(text, allow_inf_nan=False, cache_strings="keys")
+    with _no_cycle_collection():
+        return from_json(text, allow_inf_nan=False, cache_strings="keys")
