@@ -46,29 +46,27 @@ _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _FAILED = object()
 
 
-def _parse_fast(text: str, raw: bytes | None, limits: Limits) -> tuple[Any, str | None]:
+def _parse_fast(text: str, raw: bytes, limits: Limits) -> tuple[Any, str | None]:
     """pydantic-core's JSON parser, when it provably reads the text as the strict one would.
 
     It is strict RFC 8259 (no BOM, no bare NaN, no lone surrogates, nothing trailing) and
     keeps big integers exact, but keeps the last of duplicate keys: so the parsed members
     are counted against the text's member separators, and any difference (or any error)
-    goes to the strict parser, which names the offending byte. ``raw`` is the text's UTF-8,
-    when it has one: the separators are counted there with vectorised passes, and a text
-    without a long integer lets the limits walk skip its integers.
+    goes to the strict parser, which names the offending byte. The separators are counted in
+    ``raw`` (the text's UTF-8) with vectorised passes, and a text without a long integer lets
+    the limits walk skip its integers.
     """
     try:
         value = from_json(text, allow_inf_nan=False, cache_strings="keys")
     except ValueError as e:
         return _FAILED, str(e)
-    facts = text_facts(raw) if raw is not None else None
-    if facts is not None and facts.separators is not None:
-        colons = facts.separators
-    else:
+    facts = text_facts(raw)
+    colons = facts.separators
+    if colons is None:  # many escaped quotes: counted string by string
         colons = text.count(":")
         if colons:
             colons -= sum(s.count(":") for s in _STRING.findall(text) if ":" in s)
-    short_integers = facts is not None and not facts.long_integers
-    members = scan(value, limits, short_integers)
+    members = scan(value, limits, short_integers=not facts.long_integers)
     return (value, None) if members == colons else (_FAILED, "duplicate keys")
 
 
@@ -103,7 +101,6 @@ def _parse(data: bytes | str, limits: Limits) -> Any:
         raise exceeded(
             "max_file_bytes", "$", f"the document has {len(data):,} bytes", limits.max_file_bytes
         )
-    raw: bytes | None
     if isinstance(data, bytes | bytearray | memoryview):
         raw = bytes(data)
         if raw.startswith(b"\xef\xbb\xbf"):
@@ -120,8 +117,12 @@ def _parse(data: bytes | str, limits: Limits) -> Any:
             raise _fail("byte 0: a byte-order mark is not allowed")
         try:
             raw = text.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate: the parsers below decide
-            raw = None
+        except UnicodeEncodeError as e:
+            offset = len(text[: e.start].encode("utf-8", "surrogatepass"))
+            raise _fail(
+                f"byte {offset}: a lone surrogate (U+{ord(text[e.start]):04X}) has no UTF-8 "
+                "form; pass the file's bytes, or text decoded from valid UTF-8"
+            ) from None
     else:
         raise TypeError(f"expected bytes or str, got {type(data).__name__}")
     fast, refusal = _parse_fast(text, raw, limits)
