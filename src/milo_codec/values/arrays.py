@@ -16,6 +16,7 @@ import math
 import re
 import sys
 from collections.abc import Callable
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -373,6 +374,12 @@ def decode_data(
         for i, x in enumerate(items):  # one by one: an element may be a list or an array
             out[i] = x
         return out.reshape(shape)
+    if dtype.kind in "biuf" and 0 not in shape:
+        plain = _numeric_data(data, dtype, shape)
+        if plain is not None:
+            return plain
+    # Everything else, and anything the fast path leaves (ragged lists, a wrong element, a
+    # non-finite value, an overflow), takes the checks below, which name what is wrong.
     # JSON cannot spell the dimensions after a zero-length one: ``[]`` is shape (0, 3) too.
     zero = shape.index(0) if 0 in shape else len(shape)
     written = shape[: zero + 1]
@@ -464,6 +471,72 @@ def decode_data(
             f'number overflows {dtype.name}; write infinities as "Infinity"',
         )
     return out.reshape(shape)
+
+
+# The JSON types a numeric dtype's elements may have without being looked at one by one (for
+# floats, the non-finite strings take the general path).
+_PLAIN_TYPES: dict[str, set[type]] = {"b": {bool}, "i": {int}, "u": {int}, "f": {float, int}}
+_FEW = 1024  # elements below which looking at every type costs less than the steps to avoid it
+
+
+def _numeric_data(data: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray | None:
+    """``decode_data`` for a numeric array that is exactly what the writer writes (nested
+    lists of the declared shape, elements of the dtype's plain JSON types, every float
+    finite), or None for anything else.
+
+    The lists are flattened one nesting level at a time, each level's lengths checked at
+    once, and numpy converts the flat list in one pass: no per-element Python code and no
+    intermediate object array.
+    """
+    level: list = [data]
+    for depth, n in enumerate(shape):
+        if set(map(type, level)) != {list} or set(map(len, level)) != {n}:
+            return None
+        level = data if depth == 0 else list(chain.from_iterable(level))
+    if dtype.kind != "f":
+        if not set(map(type, level)) <= _PLAIN_TYPES[dtype.kind]:
+            return None
+        try:
+            return np.array(level, dtype=dtype).reshape(shape)
+        except OverflowError:  # an integer out of the dtype's range
+            return None
+    out = _float64_data(level)
+    if out is None:
+        return None
+    if dtype != out.dtype:
+        with np.errstate(over="ignore"):
+            out = out.astype(dtype)
+    if not np.isfinite(out).all():  # an overflow (e.g. 1e39 as float32): named below
+        return None
+    return out.reshape(shape)
+
+
+def _float64_data(flat: list) -> np.ndarray | None:
+    """``flat`` as float64 when every element is a float or an integer, else None.
+
+    Through float64 like the general path, so an integer rounds the same way. For a large
+    array, ``sum`` first (it raises on anything but a number, and is several times faster
+    than collecting the elements' types); a boolean, the one number left to refuse, reads as
+    0.0 or 1.0, so only the elements of those values need their type looked at.
+    """
+    if len(flat) < _FEW:
+        if not set(map(type, flat)) <= _PLAIN_TYPES["f"]:
+            return None
+        try:
+            return np.array(flat, dtype=np.float64)
+        except OverflowError:
+            return None
+    try:
+        sum(flat)
+        out = np.array(flat, dtype=np.float64)
+    except (TypeError, OverflowError):
+        return None
+    maybe = np.flatnonzero((out == 0) | (out == 1))
+    if len(maybe) and bool in set(
+        map(type, map(flat.__getitem__, maybe.tolist()) if 4 * len(maybe) < len(flat) else flat)
+    ):
+        return None
+    return out
 
 
 def _collect_objects(
