@@ -8,7 +8,7 @@ import numpy as np
 
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import ConstructionError
-from milo_codec.objects import kind_for
+from milo_codec.objects import all_leaves, is_leaf, kind_for
 from milo_codec.objects.base import AliasRef, Pending
 from milo_codec.paths import child
 
@@ -50,6 +50,12 @@ class _Builder:
 
     def value(self, value: Any, path: str, addressable: bool = True) -> Any:
         t = type(value)
+        if is_leaf(t):
+            return value
+        if t is dict and all_leaves(value.values()):
+            return dict(value)
+        if t is list and all_leaves(value):
+            return list(value)
         if isinstance(value, NodeModel):
             return self.node(value, path)
         if t is AliasRef:

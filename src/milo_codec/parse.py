@@ -73,12 +73,12 @@ def _parse_fast(text: str, raw: bytes, limits: Limits) -> tuple[Any, str | None]
 def parse(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Parse a milo document; every failure is a :class:`ParseError` with a byte offset, or a
     :class:`LimitError` naming the limit."""
-    with _no_cycle_collection():
+    with no_cycle_collection():
         return _parse(data, limits)
 
 
 @contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
+def no_cycle_collection() -> Iterator[None]:
     """Pause the cyclic garbage collector.
 
     A parsed document is a tree: it holds no reference cycle, and neither do the parser's
@@ -147,5 +147,5 @@ def _parse(data: bytes | str, limits: Limits) -> Any:
 
 def parse_own_output(text: str) -> Any:
     """Parse text that ``dump`` itself just wrote (no duplicate keys or BOM by construction)."""
-    with _no_cycle_collection():
+    with no_cycle_collection():
         return from_json(text, allow_inf_nan=False, cache_strings="keys")

@@ -39,7 +39,7 @@ from milo_codec.errors import (
 )
 from milo_codec.invariants import check_document
 from milo_codec.limits import DEFAULT_LIMITS, NO_ARRAY_LIMITS, Limits, reading
-from milo_codec.parse import parse, parse_own_output
+from milo_codec.parse import no_cycle_collection, parse, parse_own_output
 from milo_codec.paths import child, json_path, problems_from
 from milo_codec.values.encode import ValueEncoder
 from milo_codec.values.inline import inline_blocks
@@ -156,7 +156,10 @@ def load(
     limits: Limits = DEFAULT_LIMITS,
     expected_digest: str | None = None,
 ) -> Any:
-    return build(read(data, limits, expected_digest=expected_digest))
+    # The whole read (not only the parse) creates many containers and no cycles worth
+    # collecting mid-way: the collector's passes would only traverse them again.
+    with no_cycle_collection():
+        return build(read(data, limits, expected_digest=expected_digest))
 
 
 def _minor(version: str) -> tuple[int, ...] | None:
@@ -337,7 +340,7 @@ def _document(estimator: Any, sink: MemberSink) -> tuple[dict, str]:
     it as ``load`` would (a file that would not load is never written)."""
     codec_for_estimator(estimator)  # an unsupported top-level object is refused by name
     encode = ValueEncoder(lambda est, path: encode_model(est, path, encode))
-    with writing_members(sink):
+    with writing_members(sink), no_cycle_collection():
         model = encode(estimator, "$.model")
     tree = {
         "format": FORMAT,

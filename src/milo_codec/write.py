@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 from collections.abc import Sequence
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,21 @@ from milo_codec.values.raw import RawJSON
 
 _INDENT = "  "
 _INLINE = 100  # values whose one-line form is at most this long stay on one line
+
+
+def _scalar(v: Any) -> str:
+    """JSON text of a scalar, as ``json.dumps(v, ensure_ascii=False)`` writes it, without its
+    per-call setup (a file has hundreds of thousands of scalars)."""
+    t = type(v)
+    if t is str:
+        return encode_basestring(v)
+    if t is bool:
+        return "true" if v else "false"
+    if t is int:
+        return int.__repr__(v)
+    if v is None:
+        return "null"
+    return json.dumps(v, ensure_ascii=False, allow_nan=False)
 
 
 def _inline_len(v: Any, budget: int) -> int:
@@ -38,7 +54,7 @@ def _inline_len(v: Any, budget: int) -> int:
         return n
     if t is float:
         return len(repr(v))
-    return len(json.dumps(v, ensure_ascii=False))
+    return len(_scalar(v))
 
 
 def _write_inline(v: Any, out: list[str]) -> None:
@@ -48,7 +64,7 @@ def _write_inline(v: Any, out: list[str]) -> None:
         for i, (key, value) in enumerate(v.items()):
             if i:
                 out.append(", ")
-            out.append(json.dumps(key, ensure_ascii=False) + ": ")
+            out.append(encode_basestring(key) + ": ")
             _write_inline(value, out)
         out.append("}")
     elif t is list:
@@ -101,7 +117,7 @@ def _write(v: Any, level: int, out: list[str]) -> None:
         for key, value in v.items():
             out.append("\n" + pad if first else ",\n" + pad)
             first = False
-            out.append(json.dumps(key, ensure_ascii=False))
+            out.append(encode_basestring(key))
             out.append(": ")
             _write(value, level + 1, out)
         out.append("\n" + _INDENT * level + "}")
@@ -124,7 +140,7 @@ def _write(v: Any, level: int, out: list[str]) -> None:
         # repr is the shortest text that reads back to the same float; callers tag non-finite.
         out.append(repr(v))
     else:
-        out.append(json.dumps(v, ensure_ascii=False, allow_nan=False))
+        out.append(_scalar(v))
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes | Sequence[Any]) -> None:

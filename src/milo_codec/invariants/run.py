@@ -15,7 +15,7 @@ from milo_codec.errors import InvariantError, Problem
 from milo_codec.invariants.base import WALK_TARGETS
 from milo_codec.invariants.checks import CHECKS, PARAMS_CHECKS
 from milo_codec.invariants.shapes import check_shapes
-from milo_codec.objects import kind_for
+from milo_codec.objects import all_leaves, is_leaf, kind_for
 from milo_codec.objects.base import AliasRef, Pending
 from milo_codec.paths import child
 
@@ -65,6 +65,8 @@ class _Walk:
 
     def value(self, value: Any, path: str, addressable: bool = True) -> None:
         t = type(value)
+        if is_leaf(t) or ((t is dict or t is list) and all_leaves(_values(value))):
+            return
         if isinstance(value, NodeModel):
             self.node(value, path)
         elif t is AliasRef:
@@ -109,3 +111,7 @@ def check_document(root: NodeModel, path: str = "$.model") -> None:
         WALK_TARGETS.reset(token)
     if walk.problems:
         raise InvariantError("The model's fields disagree with each other.", walk.problems)
+
+
+def _values(container: dict | list) -> Any:
+    return container.values() if type(container) is dict else container

@@ -5,6 +5,11 @@ Each family module lists its kinds in ``KINDS``; this table is the only way one 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
 from milo_codec.objects import (
     calibration,
     cluster,
@@ -53,3 +58,17 @@ def kind_for(value: object) -> ObjectKind | None:
     kind = next((k for k in OBJECT_KINDS.values() if k.matches(value)), None)
     _BY_TYPE[t] = kind
     return kind
+
+
+def is_leaf(t: type) -> bool:
+    """Values of type ``t`` hold nothing to walk: no model node, alias, array or object kind."""
+    return t in _LEAVES or (issubclass(t, np.generic) and t is not np.object_)
+
+
+_LEAVES = frozenset({int, float, str, bool, type(None), complex, bytes})
+
+
+def all_leaves(values: Iterable[Any]) -> bool:
+    """Whether every value is a leaf (the types are collected in C, then each type checked once);
+    e.g. a 50,000-word vocabulary needs no walk key by key."""
+    return all(map(is_leaf, set(map(type, values))))

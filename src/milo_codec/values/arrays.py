@@ -12,6 +12,7 @@ operations: a large numeric array costs no per-element Python bytecode.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import sys
@@ -60,8 +61,12 @@ ElementDecoder = Callable[[Any, tuple[str | int, ...]], Any]
 # dtype names
 
 
+@functools.lru_cache(maxsize=256)
 def dtype_name(dtype: np.dtype) -> str:
-    """The file's name for a dtype, or raise ``TypeError`` if it is outside the closed list."""
+    """The file's name for a dtype, or raise ``TypeError`` if it is outside the closed list.
+
+    Cached: numpy builds ``dtype.name`` anew on each access, and a forest has thousands of
+    arrays of a handful of dtypes."""
     if dtype.kind == "U":
         if dtype.byteorder == ">":
             raise TypeError(f"big-endian dtype {dtype} is not supported")
