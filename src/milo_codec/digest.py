@@ -17,7 +17,6 @@ after validation, on the same parsed document.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 import orjson
@@ -50,32 +49,37 @@ def _canonical(v: Any) -> Any:
         kinds = set(map(type, v))
         if dict in kinds or list in kinds:
             return [_canonical(x) for x in v]
+        if int in kinds and any(map(_is_wide, v)):
+            return [_canonical(x) for x in v]
+        return v
+    if t is int and _is_wide(v):
+        # orjson writes integers up to 64 bits; wider ones (e.g. a PCG64 state) are given to
+        # it as their decimal text, so every document takes the same writer
+        return orjson.Fragment(int.__repr__(v))
     return v
 
 
-def _records(payload: dict, hashed: dict[str, str]) -> dict:
-    """A structured array's canonical form: ``columns`` holds each numeric column's hash, in
-    place of the readable columns or of a compact file's single ``member`` block."""
-    out = {}
+def _is_wide(v: Any) -> bool:
+    return type(v) is int and not -(1 << 63) <= v < 1 << 64
+
+
+def _records(payload: dict, hashed: Any) -> dict:
+    """A structured array's canonical form. All fields numeric: ``"records"`` holds the hash of
+    its records block (padding bytes zero), in place of the readable columns or of a compact
+    file's ``member``. Otherwise ``columns`` holds each numeric column's hash."""
+    out: dict[str, Any] = {}
     for k, x in payload.items():
-        if k == "columns" and type(x) is dict:
+        if type(hashed) is str and k in ("columns", "member"):
+            out["records"] = {"blake3": hashed}
+        elif k == "columns" and type(x) is dict:
             out[k] = {n: {"blake3": hashed[n]} if n in hashed else c for n, c in x.items()}
-        elif k == "member":
-            out["columns"] = {n: {"blake3": hashed[n]} for n in hashed}
         else:
             out[k] = x
     return out
 
 
 def canonical(node: Any) -> bytes:
-    form = _canonical(node)
-    try:
-        return orjson.dumps(form)
-    except TypeError:  # orjson.JSONEncodeError
-        # Integers beyond 64 bits (possible inside object arrays): the standard library writes
-        # them exactly. Its float text differs from orjson's, but such a document always
-        # takes this branch, so each document still has exactly one canonical form.
-        return json.dumps(form, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    return orjson.dumps(_canonical(node))
 
 
 def model_digest(node: Any) -> str:

@@ -196,12 +196,7 @@ def check_versions(doc: Any) -> None:
 
 def encode_model(estimator: Any, path: str, encode: ValueEncoder) -> dict:
     codec = codec_for_estimator(estimator, path)
-    params = estimator.get_params(deep=False)
-    if set(params) != set(codec.param_names):
-        raise UnsupportedModelError(
-            f"{path}: {codec.class_path} has parameters {sorted(params)} but its schema "
-            f"({codec.source}) declares {sorted(codec.param_names)}; the schema is out of date."
-        )
+    params = _params(estimator, codec, path)
     attributes = vars(estimator)
     _check_constructor_constants(estimator, params, codec, path)
     state_names = [k for k in attributes if k not in params and k not in codec.derived]
@@ -222,6 +217,31 @@ def encode_model(estimator: Any, path: str, encode: ValueEncoder) -> dict:
         ),
     }
     return node
+
+
+_PARAMS_CHECKED: set[type] = set()
+
+
+def _params(estimator: Any, codec: ModelCodec, path: str) -> dict[str, Any]:
+    """``get_params(deep=False)``, checked against the schema's parameter list.
+
+    scikit-learn's own ``get_params`` reads the constructor's signature on every call; once a
+    class's names are known to match the schema, its values are read directly (unless the
+    class overrides ``get_params``)."""
+    cls = type(estimator)
+    if cls in _PARAMS_CHECKED:
+        return {k: getattr(estimator, k) for k in codec.param_names}
+    params = estimator.get_params(deep=False)
+    if set(params) != set(codec.param_names):
+        raise UnsupportedModelError(
+            f"{path}: {codec.class_path} has parameters {sorted(params)} but its schema "
+            f"({codec.source}) declares {sorted(codec.param_names)}; the schema is out of date."
+        )
+    from sklearn.base import BaseEstimator
+
+    if getattr(cls, "get_params", None) is BaseEstimator.get_params:
+        _PARAMS_CHECKED.add(cls)
+    return params
 
 
 def _encode_param(codec: ModelCodec, name: str, value: Any, path: str, encode: ValueEncoder) -> Any:

@@ -681,8 +681,9 @@ def decode_recarray(payload: Any) -> np.ndarray:
     if in_member:  # compact mode: the records as one block
         out = read_member(p, p["member"], dtype, shape, ("member",))
         charge_array(n, dtype.itemsize)
-        record_hash(p, {name: block_hash(out[name]) for name in names})
+        record_hash(p, block_hash(out))  # the records block, as written (digest.py)
         return out
+    all_numeric = is_numeric(dtype)
     columns = _expect_keys(p["columns"], set(names))
     out = np.zeros(shape, dtype=dtype)
     hashes: dict[str, str] = {}
@@ -697,10 +698,12 @@ def decode_recarray(payload: Any) -> np.ndarray:
         except DecodeProblem as e:
             raise e.within("columns", name) from None
         out[name] = block
-        if dt.kind in "biuf":
+        if dt.kind in "biuf" and not all_numeric:
             hashes[name] = block_hash(block)
     charge_array(n, dtype.itemsize)
-    record_hash(p, hashes)
+    # All numeric: one hash of the records (padding zero, as np.zeros left it), the same as
+    # of a compact file's records block; else one per numeric column.
+    record_hash(p, block_hash(out) if all_numeric else hashes)
     return out
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any, Protocol
@@ -40,15 +41,18 @@ def npy_header(dtype: np.dtype, shape: tuple[int, ...]) -> bytes:
     Readers compare a member's header with this byte for byte instead of parsing it, so a
     file's header can never choose a dtype, order or shape the JSON did not declare.
     """
-    if dtype.names is not None:  # records: numpy's list of (name, type) with padding fields
-        descr = repr(np.lib.format.dtype_to_descr(dtype))
-    else:
-        descr = repr(dtype.newbyteorder("<").str)  # '|b1', '|u1', '<f8', ...
-    text = f"{{'descr': {descr}, 'fortran_order': False, 'shape': {tuple(shape)!r}, }}"
+    text = f"{{'descr': {_descr(dtype)}, 'fortran_order': False, 'shape': {tuple(shape)!r}, }}"
     # magic (8) + header length (2) + text + padding + newline: a multiple of 64 bytes
     pad = -(len(NPY_MAGIC) + 2 + len(text) + 1) % _NPY_ALIGN
     body = (text + " " * pad + "\n").encode("latin1")
     return NPY_MAGIC + len(body).to_bytes(2, "little") + body
+
+
+@functools.lru_cache(maxsize=256)
+def _descr(dtype: np.dtype) -> str:
+    if dtype.names is not None:  # records: numpy's list of (name, type) with padding fields
+        return repr(np.lib.format.dtype_to_descr(dtype))
+    return repr(dtype.newbyteorder("<").str)  # '|b1', '|u1', '<f8', ...
 
 
 def block_hash(a: np.ndarray) -> str:
