@@ -10,6 +10,7 @@ walk go list by list, to name the first such value in document order.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import chain, compress, repeat
 from operator import is_
 from typing import Any
@@ -83,6 +84,20 @@ class _Scan:
         if not -self.max_int < x < self.max_int:
             raise self.fail(loc, "max_integer_bits", f"an integer of {x.bit_length()} bits")
 
+    def children(self, pairs: Iterable[tuple[Any, Any]], loc: list[str | int], exact: bool) -> None:
+        """Each (key or index, value) of an object or a mixed list, one by one."""
+        for key, v in pairs:
+            t = type(v)
+            if t is dict or t is list:
+                loc.append(key)
+                self.walk(v, loc, exact)
+                loc.pop()
+            elif t is str:
+                if len(v) > self.limits.max_string_length:
+                    self.string(v, [*loc, key])
+            elif t is int:
+                self.integer(v, [*loc, key])
+
     def walk(self, value: Any, loc: list[str | int], exact: bool = False) -> None:
         """Check ``value`` (a dict or list at ``loc``); the first excess in document order
         raises. ``exact`` walks nested lists list by list, to name that first excess."""
@@ -100,17 +115,7 @@ class _Scan:
                 values = list(value.values())
                 if self.numbers(values, values[0], one_list=False):
                     return
-            for key, v in value.items():
-                t = type(v)
-                if t is dict or t is list:
-                    loc.append(key)
-                    self.walk(v, loc, exact)
-                    loc.pop()
-                elif t is str:
-                    if len(v) > self.limits.max_string_length:
-                        self.string(v, [*loc, key])
-                elif t is int:
-                    self.integer(v, [*loc, key])
+            self.children(value.items(), loc, exact)
             return
         # a list
         if value and self.numbers(value, value[0], one_list=True):
@@ -120,16 +125,7 @@ class _Scan:
             self.nested(value, loc)
             return
         if dict in kinds or list in kinds:
-            for i, v in enumerate(value):
-                t = type(v)
-                if t is dict or t is list:
-                    loc.append(i)
-                    self.walk(v, loc, exact)
-                    loc.pop()
-                elif t is str:
-                    self.string(v, [*loc, i])
-                elif t is int:
-                    self.integer(v, [*loc, i])
+            self.children(enumerate(value), loc, exact)
             return
         if str in kinds:
             strings = value if kinds == {str} else [x for x in value if type(x) is str]
