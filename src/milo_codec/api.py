@@ -148,16 +148,19 @@ def loads(
 def validate(source: PathLike | str | bytes, *, limits: Limits = DEFAULT_LIMITS) -> Report:
     """Check a file (a path) or a document (text starting with ``{`` or bytes) without building it."""
     if isinstance(source, bytes | bytearray):
-        data: str | bytes = bytes(source)
-    elif isinstance(source, str) and source.lstrip().startswith("{"):
-        data = source
-    else:
-        try:
-            data = _read_file(source, limits)
-        except DocumentError as e:
-            return Report(e.problems)
-        except MiloError as e:
-            return Report((Problem("$", str(e)),))
+        return _report(bytes(source), limits)
+    if isinstance(source, str) and source.lstrip().startswith("{"):
+        return _report(source, limits)
+    try:
+        with _open_source(source, limits) as data:  # a compact file's arrays are read in place
+            return _report(data, limits)
+    except DocumentError as e:
+        return Report(e.problems)
+    except MiloError as e:
+        return Report((Problem("$", str(e)),))
+
+
+def _report(data: str | bytes | Archive, limits: Limits) -> Report:
     try:
         node, digest = pipeline.read_document(data, limits)
     except DocumentError as e:
