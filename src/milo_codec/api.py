@@ -55,8 +55,7 @@ def _open_source(path: PathLike, limits: Limits) -> Iterator[bytes | Archive]:
     name = os.fspath(path)
     with _open_regular(path) as (fd, size):
         try:
-            head = os.pread(fd, 4, 0)
-            if not is_compact(head):
+            if not is_compact(_head(fd)):
                 yield _read_all(fd, size, limits)
                 return
             with os.fdopen(fd, "rb", buffering=0, closefd=False) as f:
@@ -88,11 +87,17 @@ def _read_file(path: PathLike, limits: Limits) -> bytes:
     name = os.fspath(path)
     with _open_regular(path) as (fd, size):
         try:
-            if is_compact(os.pread(fd, 4, 0)):
+            if is_compact(_head(fd)):
                 return _read_all(fd, size, None)
             return _read_all(fd, size, limits)
         except OSError as e:
             raise MiloError(f"cannot read {name!r}: {e.strerror}") from None
+
+
+def _head(fd: int) -> bytes:
+    """The file's first bytes (what tells a compact file from a readable one)."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    return os.read(fd, 4)
 
 
 def _read_all(fd: int, size: int, limits: Limits | None) -> bytes:
