@@ -1,7 +1,8 @@
 """Numeric data blocks stored outside the JSON text (compact files), and their hashes.
 
-A compact file keeps each large numeric block (an array's data, or a structured array's
-column) as an ``arrays/<n>.npy`` member beside the JSON document, which names it with
+A compact file keeps each large numeric block (an array's data, an all-numeric structured
+array's records, or a numeric column of a structured array with string fields) as an
+``arrays/<n>.npy`` member beside the JSON document, which names it with
 ``"member": "arrays/<n>.npy"`` where a readable file has ``"data": [...]``
 (schemas/README.md §1.2). The writer collects blocks in a ``MemberSink``; the reader gets
 them from a ``MemberSource``. Both are set for the duration of one dump or load, so the array
