@@ -155,6 +155,14 @@ def test_only_regular_files_are_read(tmp_path: Path, kind: str) -> None:
     assert not milo_codec.validate(path).ok
 
 
+@pytest.mark.parametrize("name", ["model\ud800.json", "model\x00.json"], ids=["surrogate", "nul"])
+def test_a_path_no_file_can_have_is_a_milo_error(tmp_path: Path, name: str) -> None:
+    with pytest.raises(milo_codec.MiloError, match="cannot name a file"):
+        milo_codec.load(str(tmp_path / name))
+    report = milo_codec.validate(str(tmp_path / name))
+    assert not report.ok and "cannot name a file" in report.problems[0].message
+
+
 def test_validate_reports_a_limit_as_a_problem() -> None:
     report = milo_codec.validate(_labels_doc("U999999", 1100))
     assert not report.ok

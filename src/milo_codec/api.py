@@ -72,6 +72,8 @@ def _open_regular(path: PathLike) -> Iterator[tuple[int, int]]:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as e:
         raise MiloError(f"cannot read {name!r}: {e.strerror}") from None
+    except ValueError as e:  # e.g. a NUL byte or a lone surrogate: no file can have that name
+        raise MiloError(f"cannot read {name!r}: the path cannot name a file ({e})") from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
