@@ -21,7 +21,15 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
 import milo_codec
-from milo_codec import IntegrityError, LimitError, MiloError, ParseError, SchemaError
+from milo_codec import (
+    IntegrityError,
+    LimitError,
+    MiloError,
+    ParseError,
+    SchemaError,
+    api,
+    container,
+)
 from milo_codec.cli import main as cli
 from milo_codec.values.members import MIN_MEMBER_BYTES, npy_header
 
@@ -288,3 +296,24 @@ def test_a_compact_load_reads_arrays_in_place(tmp_path: Path) -> None:
         tracemalloc.stop()
     array_bytes = loaded._fit_X.nbytes + loaded._y.nbytes
     assert peak <= 2 * array_bytes, (peak, array_bytes)
+
+
+def test_archives_past_the_plain_zip_size_take_the_zip64_writer(
+    ridge: Ridge, blob: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Archives of 2 GiB or more are written by the standard library's zip64 writer; the
+    threshold is lowered here so that path runs on a small model."""
+    monkeypatch.setattr(container, "_SMALL_ARCHIVE", 0)
+    big_path = milo_codec.dumps(ridge, compact=True)
+    assert zipfile.ZipFile(io.BytesIO(big_path)).testzip() is None
+    assert milo_codec.validate(big_path).digest == milo_codec.validate(blob).digest
+    assert np.array_equal(milo_codec.loads(big_path).coef_, ridge.coef_)
+
+
+def test_reading_a_compact_file_whole_is_bounded_too(tmp_path: Path, blob: bytes) -> None:
+    path = tmp_path / "ridge.milo"
+    path.write_bytes(blob)
+    tight = milo_codec.Limits(max_file_bytes=100, max_array_bytes=100)
+    with pytest.raises(LimitError, match="max_array_bytes"):
+        api._read_file(path, tight)
+    assert api._read_file(path, milo_codec.DEFAULT_LIMITS) == blob

@@ -49,8 +49,10 @@ def _canonical(v: Any) -> Any:
         kinds = set(map(type, v))
         if dict in kinds or list in kinds:
             return [_canonical(x) for x in v]
-        if int in kinds and any(map(_is_wide, v)):
-            return [_canonical(x) for x in v]
+        if int in kinds:
+            ints = v if kinds == {int} else [x for x in v if type(x) is int]
+            if min(ints) < -(1 << 63) or max(ints) >= 1 << 64:  # compared in C
+                return [_canonical(x) for x in v]
         return v
     if t is int and _is_wide(v):
         # orjson writes integers up to 64 bits; wider ones (e.g. a PCG64 state) are given to
