@@ -27,7 +27,7 @@ from sklearn.tree._tree import NODE_DTYPE
 
 import milo_codec
 from milo_codec.errors import Problem
-from milo_codec.invariants.tree import check_tree_payload
+from milo_codec.invariants.tree import _depths, _numbered_tree_depths, check_tree_payload
 from milo_codec.objects.base import Pending
 from milo_codec.objects.tree import KINDS
 
@@ -469,6 +469,38 @@ def test_check_tree_payload_compares_with_the_owning_model() -> None:
     assert check_tree_payload(payload, 4, 1, [3], "$.t") == [
         Problem("$.t.n_features", "is 3 but the model has 4 features (n_features_in_)")
     ]
+
+
+def _renumbered(payload: dict) -> dict:
+    """The same tree with nodes 1..n-1 numbered in reverse: children come before parents."""
+    nodes, n = payload["nodes"], payload["node_count"]
+    new_id = np.r_[0, n - np.arange(1, n)]  # old index -> new index
+    order = np.argsort(new_id)  # new index -> old index
+    out = nodes[order].copy()
+    for name in ("left_child", "right_child"):
+        col = out[name]
+        col[col >= 0] = new_id[col[col >= 0]]
+    return {**payload, "nodes": out, "values": payload["values"][order].copy()}
+
+
+@pytest.mark.parametrize("fit", FITS.values(), ids=FITS.keys())
+def test_the_quick_structure_check_agrees_with_the_general_one(fit: Callable[[], Any]) -> None:
+    """Trees numbered as scikit-learn numbers them (children after parents) take a shortcut;
+    it must find the same depths as the general check."""
+    nodes = _payload(fit())["nodes"]
+    quick = _numbered_tree_depths(nodes)
+    general, reaches_root = _depths(nodes["left_child"], nodes["right_child"])
+    assert quick is not None and reaches_root.all()
+    assert quick.tolist() == general.tolist()
+
+
+def test_a_tree_numbered_otherwise_is_still_accepted() -> None:
+    """The shortcut is only a shortcut: a well-formed tree numbered in another order goes to
+    the general check, which accepts it."""
+    est = DecisionTreeClassifier(random_state=0).fit(X, Y)
+    payload = _renumbered(_payload(est))
+    assert _numbered_tree_depths(payload["nodes"]) is None
+    assert check_tree_payload(payload, 3, 1, [3], "$.t") == []
 
 
 def _chain(n: int) -> dict:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from milo_codec.codecs import kinds
 
@@ -28,21 +29,33 @@ class CodecModel(BaseModel):
         defer_build=True,
     )
 
-    # The file's key order: attribute order is part of a faithful __dict__.
-    _json_order: tuple[str, ...] = PrivateAttr(default=())
-
     @model_validator(mode="wrap")
     @classmethod
     def _keep_key_order(cls, data: Any, handler: Any) -> Any:
         obj = handler(data)
         if isinstance(data, dict):
-            obj._json_order = tuple(data)
+            # The file's key order: attribute order is part of a faithful __dict__. Kept as
+            # the values by JSON name, which every later step reads (often several times per
+            # node). Stored as pydantic keeps private attributes, without a declared
+            # PrivateAttr: initialising one costs more than the rest of a small model.
+            names, values = _python_names(cls), obj.__dict__
+            by_json = {key: values[names[key]] for key in data}
+            object.__setattr__(obj, "__pydantic_private__", {_BY_JSON_NAME: by_json})
         return obj
 
     def fields_by_json_name(self) -> dict[str, Any]:
-        """The decoded values keyed by their JSON names, in the file's order."""
-        by_alias = {info.alias or name: name for name, info in type(self).model_fields.items()}
-        return {key: getattr(self, by_alias[key]) for key in self._json_order}
+        """The decoded values keyed by their JSON names, in the file's order (do not modify)."""
+        private = self.__pydantic_private__
+        return {} if private is None else private[_BY_JSON_NAME]
+
+
+_BY_JSON_NAME = "by_json_name"
+
+
+@functools.cache
+def _python_names(cls: type[CodecModel]) -> dict[str, str]:
+    """Each field's JSON name (its alias) → its attribute name."""
+    return {info.alias or name: name for name, info in cls.model_fields.items()}
 
 
 class UnfittedState(CodecModel):

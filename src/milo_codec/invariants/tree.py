@@ -118,6 +118,9 @@ def _column(path: str, name: str, i: int | None = None) -> str:
 
 def _check_structure(nodes: np.ndarray, path: str) -> tuple[list[Problem], np.ndarray]:
     """Every node is reached exactly once from node 0: the node graph is a tree rooted at 0."""
+    depth = _numbered_tree_depths(nodes)
+    if depth is not None:
+        return [], depth
     n = nodes.shape[0]
     left, right = nodes["left_child"], nodes["right_child"]
     problems = []
@@ -196,6 +199,45 @@ def _check_structure(nodes: np.ndarray, path: str) -> tuple[list[Problem], np.nd
         )
         return [problem], depth
     return [], depth
+
+
+def _numbered_tree_depths(nodes: np.ndarray) -> np.ndarray | None:
+    """Each node's depth if the nodes form a tree numbered as scikit-learn's builders number
+    them (every child after its parent), else None: the general check then finds the fault.
+
+    A sufficient test, cheaper than the general one: if every link goes from a node to a later
+    one, node 0 has no parent and each of the n - 1 others has one, following parents always
+    ends at node 0, so the graph is a tree. Pointer jumping then stops as soon as every node's
+    ancestor is the root (log2 of the depth rounds, not of the node count).
+    """
+    n = nodes.shape[0]
+    left = np.ascontiguousarray(nodes["left_child"])
+    split = left != TREE_LEAF
+    parents = np.flatnonzero(split)
+    if 2 * parents.shape[0] != n - 1:
+        return None
+    right = np.ascontiguousarray(nodes["right_child"])
+    if not np.array_equal(split, right != TREE_LEAF):
+        return None
+    lefts, rights = left[parents], right[parents]
+    if parents.shape[0] and not (
+        (lefts > parents).all() and (rights > parents).all() and max(lefts.max(), rights.max()) < n
+    ):
+        return None
+    reached = np.zeros(n, dtype=bool)
+    reached[lefts] = True
+    reached[rights] = True
+    if np.count_nonzero(reached) != n - 1:  # n - 1 links, all to nodes 1..n-1: none shared
+        return None
+    ancestor = np.zeros(n, dtype=np.intp)  # the root is its own parent
+    ancestor[lefts] = parents
+    ancestor[rights] = parents
+    depth = np.ones(n, dtype=np.int64)
+    depth[0] = 0
+    while ancestor.any():
+        depth += depth[ancestor]
+        ancestor = ancestor[ancestor]
+    return depth
 
 
 def _depths(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
