@@ -211,6 +211,7 @@ def test_long_integers_are_found_across_chunk_borders(
     monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
     monkeypatch.setattr(parse_text, "CHUNK", chunk)
+    monkeypatch.setattr(parse_text, "SMALL", -1)  # the vectorised passes, whatever the size
     rng = random.Random(chunk)
     for _ in range(600):
         raw = bytes(
@@ -235,12 +236,34 @@ def test_member_separators_are_counted_outside_strings(
     monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
     monkeypatch.setattr(parse_text, "CHUNK", chunk)
+    monkeypatch.setattr(parse_text, "SMALL", -1)
     rng = random.Random(chunk)
     strings = re.compile(rb'"(?:[^"\\]|\\.)*"')
     for _ in range(400):
         raw = json.dumps(_random_json(rng), ensure_ascii=rng.random() < 0.5).encode()
         expected = raw.count(b":") - sum(s.count(b":") for s in strings.findall(raw))
         assert parse_text.text_facts(raw).separators == expected, raw
+
+
+def test_short_texts_take_bytes_methods_with_the_same_or_safer_facts() -> None:
+    """Below ``SMALL`` bytes and without a backslash, the facts come from bytes methods: the
+    same separator count, and never "no long integer" where the vectorised passes find one."""
+    rng = random.Random(5)
+    strings = re.compile(rb'"(?:[^"\\]|\\.)*"')
+    taken = 0
+    for _ in range(600):
+        value = _random_json(rng)
+        if rng.random() < 0.5:
+            value = [value, rng.choice([10**18, 10**19, -(10**25), 1.5e-20, 0.1234567890123456789])]
+        raw = json.dumps(value, ensure_ascii=rng.random() < 0.5).encode()
+        if b"\\" in raw:
+            continue
+        taken += 1
+        expected = raw.count(b":") - sum(s.count(b":") for s in strings.findall(raw))
+        small = parse_text.text_facts(raw)
+        assert small.separators == expected, raw
+        assert small.long_integers or not _LONG_RUN.search(raw), raw
+    assert taken > 200
 
 
 DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]

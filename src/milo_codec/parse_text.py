@@ -14,6 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 CHUNK = 1 << 20  # bytes per pass: the temporaries stay small and warm in cache
+# Texts up to this size without a backslash are read with bytes methods instead: numpy's
+# per-call setup outweighs its speed there, most of all on a cold cache (a 2 KB document:
+# 27 µs against 7 µs warm, 263 µs against about 50 µs right after a full collection).
+SMALL = 1 << 16
 LONG = 19  # digits of the shortest integer that may not fit 64 bits (2**63 has 19)
 # Bytes after which a run of digits is not an integer's integer part: a digit, a decimal
 # point, an exponent marker or an exponent's sign (``-`` also signs an integer: counted).
@@ -36,6 +40,8 @@ def text_facts(raw: bytes) -> TextFacts:
     A long integer is a run of 19 or more digits not after a digit, ``.``, ``e``, ``E`` or
     ``+``; runs inside strings count too (a false alarm costs time, not correctness).
     """
+    if len(raw) <= SMALL and b"\\" not in raw:
+        return _small_text_facts(raw)
     data = np.frombuffer(raw, dtype=np.uint8)
     colons: list[np.ndarray] = []
     quotes: list[np.ndarray] = []
@@ -47,6 +53,21 @@ def text_facts(raw: bytes) -> TextFacts:
         if not long_integers:
             long_integers = _long_run(data, start)
     return TextFacts(long_integers, _separators(raw, data, colons, quotes))
+
+
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGITS = b"0" * LONG
+
+
+def _small_text_facts(raw: bytes) -> TextFacts:
+    """``text_facts`` for a short text without backslashes.
+
+    No quote is escaped, so quotes alternate between opening and closing a string: the
+    even pieces between them are the text outside strings. Any run of ``LONG`` digits counts
+    as a possible long integer (wherever it is: a false alarm only costs time).
+    """
+    outside = b"".join(raw.split(b'"')[::2])
+    return TextFacts(_LONG_DIGITS in raw.translate(_DIGITS_AS_ZERO), outside.count(b":"))
 
 
 def _long_run(data: np.ndarray, start: int) -> bool:
