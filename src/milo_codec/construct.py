@@ -22,19 +22,13 @@ class _Builder:
     def node(self, node: NodeModel, path: str) -> Any:
         codec = node.codec()
         cls = codec.estimator_class()  # bound in generated code, never read from the file
-        params = {
-            k: self.value(v, child(f"{path}.params", k))
-            for k, v in node.params.fields_by_json_name().items()
-        }
+        params = self.members(node.params.fields_by_json_name(), f"{path}.params")
         try:
             estimator = cls(**params)
         except Exception as e:
             raise ConstructionError(f"{path}: {codec.class_path}(**params) failed: {e}") from e
         if node.state is not None:
-            state = {
-                k: self.value(v, child(f"{path}.state", k))
-                for k, v in node.state.fields_by_json_name().items()
-            }
+            state = self.members(node.state.fields_by_json_name(), f"{path}.state")
             full = dict(vars(estimator))
             full.update(state)
             import sklearn  # loaded already: the estimator's class is scikit-learn's
@@ -47,6 +41,12 @@ class _Builder:
                 raise ConstructionError(f"{path}: restoring the fitted state failed: {e}") from e
         self.built[path] = estimator
         return estimator
+
+    def members(self, fields: dict[str, Any], path: str) -> dict[str, Any]:
+        # Leaves (most parameters) are taken as they are, without spelling their paths.
+        return {
+            k: v if is_leaf(type(v)) else self.value(v, child(path, k)) for k, v in fields.items()
+        }
 
     def value(self, value: Any, path: str, addressable: bool = True) -> Any:
         t = type(value)

@@ -29,12 +29,10 @@ class _Walk:
     def node(self, node: NodeModel, path: str) -> None:
         codec = node.codec()
         params = node.params.fields_by_json_name()
-        for name, value in params.items():
-            self.value(value, child(f"{path}.params", name))
+        self.members(params, f"{path}.params")
         if node.state is not None and not isinstance(node.state, UnfittedState):
             state = node.state.fields_by_json_name()
-            for name, value in state.items():
-                self.value(value, child(f"{path}.state", name))
+            self.members(state, f"{path}.state")
             # checks see the shared object itself wherever a value is an alias
             params = self.resolved(params)
             state = self.resolved(state)
@@ -48,6 +46,11 @@ class _Walk:
                 if name in PARAMS_CHECKS:
                     self.problems.extend(CHECKS[name](self.resolved(params), {}, path))
         self.targets[path] = node  # only once complete: an alias inside it cannot point to it
+
+    def members(self, fields: dict[str, Any], path: str) -> None:
+        for name, value in fields.items():
+            if not is_leaf(type(value)):  # most parameters are: no path to spell for them
+                self.value(value, child(path, name))
 
     def resolved(self, value: Any) -> Any:
         """``value`` with every alias (in lists, tuples and dicts) replaced by its target."""
