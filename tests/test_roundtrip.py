@@ -122,6 +122,11 @@ def test_round_trip_is_identical(recipe: Any) -> None:
     for method in before:
         assert_identical(before[method], after[method], f"{method}()", layout=False)
 
+    # Compact mode as written by default (small blocks as numbers, large ones as members)
+    # holds the same model: the same digest.
+    report = milo_codec.validate(milo_codec.dumps(original, compact=True))
+    assert report.ok and report.digest == json.loads(text)["digest"]["sha256"]
+
     # Compact mode, with every numeric block (not only large ones) as a .npy member.
     with _every_block_a_member():
         blob = milo_codec.dumps(original, compact=True)

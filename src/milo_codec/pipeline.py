@@ -42,7 +42,7 @@ from milo_codec.limits import DEFAULT_LIMITS, NO_ARRAY_LIMITS, Limits, reading
 from milo_codec.parse import no_cycle_collection, parse, parse_own_output
 from milo_codec.paths import child, json_path, problems_from
 from milo_codec.values.encode import ValueEncoder
-from milo_codec.values.inline import inline_blocks
+from milo_codec.values.inline import inline_blocks, place_blocks
 from milo_codec.values.members import MemberSink, MemberSource, reading_members, writing_members
 from milo_codec.write import to_manifest_text, to_text
 
@@ -348,11 +348,15 @@ def dumps_compact(estimator: Any) -> bytes:
 
 
 def compact_parts_of(estimator: Any) -> list[Any]:
-    """The compact archive as buffers to write out in order (the arrays are not copied)."""
-    sink = MemberSink()
+    """The compact archive as buffers to write out in order (the arrays are not copied).
+
+    Validated like ``dumps``, with every block served from the model's arrays; the small
+    ones are then written as numbers and the rest stay members."""
+    sink = MemberSink(min_bytes=0)
     tree, digest = _document(estimator, sink)
+    tree, kept = place_blocks(tree, dict(sink.blocks))
     text = insert_digest(to_manifest_text(tree), digest)
-    return compact_parts(text.encode("utf-8"), sink)
+    return compact_parts(text.encode("utf-8"), kept)
 
 
 def _document(estimator: Any, sink: MemberSink) -> tuple[dict, str]:
