@@ -26,8 +26,8 @@ def inline_blocks(v: Any, blocks: dict[str, np.ndarray]) -> Any:
 
 def place_blocks(v: Any, blocks: dict[str, np.ndarray]) -> tuple[Any, members.MemberSink]:
     """The tree of a compact file, and the blocks that stay members under their new names."""
-    placement = _Placement(blocks, members.MemberSink())
-    return placement.walk(v), placement.kept
+    kept = members.MemberSink()
+    return _Placement(blocks, kept).walk(v), kept
 
 
 class _Placement:
