@@ -640,13 +640,41 @@ def _check_allocated_rows(rows: Any, order: str, dtype: np.dtype, shape: tuple[i
         )
 
 
-def decode_recarray(payload: Any) -> np.ndarray:
-    in_member = isinstance(payload, dict) and "member" in payload and "columns" not in payload
-    p = _expect_keys(
-        payload, {"shape", "fields", "offsets", "itemsize", "member" if in_member else "columns"}
-    )
-    shape = parse_shape(p["shape"])
-    fields = p["fields"]
+def _records_dtype(
+    fields: Any, offsets: Any, itemsize: Any
+) -> tuple[np.dtype, list[str], list[np.dtype]]:
+    """The structured dtype a recarray payload declares, its field names and their dtypes.
+
+    A well-formed declaration is parsed once per distinct layout (every tree of a forest has
+    the same one); anything else takes the checks, which name what is wrong."""
+    if (
+        type(fields) is list
+        and all(
+            type(f) is list and len(f) == 2 and type(f[0]) is str and type(f[1]) is str
+            for f in fields
+        )
+        and type(offsets) is list
+        and all(type(o) is int for o in offsets)
+        and type(itemsize) is int
+    ):
+        key = (tuple((f[0], f[1]) for f in fields), tuple(offsets), itemsize)
+        dtype, names, formats = _cached_records_dtype(key)
+        return dtype, list(names), list(formats)
+    return _parse_records_dtype(fields, offsets, itemsize)
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_records_dtype(
+    key: tuple[tuple[tuple[str, str], ...], tuple[int, ...], int],
+) -> tuple[np.dtype, tuple[str, ...], tuple[np.dtype, ...]]:
+    fields, offsets, itemsize = key
+    dtype, names, formats = _parse_records_dtype([list(f) for f in fields], list(offsets), itemsize)
+    return dtype, tuple(names), tuple(formats)
+
+
+def _parse_records_dtype(
+    fields: Any, offsets: Any, itemsize: Any
+) -> tuple[np.dtype, list[str], list[np.dtype]]:
     if not isinstance(fields, list) or not fields:
         raise DecodeProblem(("fields",), "expected a non-empty array of [name, dtype] pairs")
     names: list[str] = []
@@ -661,10 +689,8 @@ def decode_recarray(payload: Any) -> np.ndarray:
             raise DecodeProblem(("fields", i, 1), "object fields are not allowed")
         names.append(f[0])
         formats.append(dt)
-    offsets = p["offsets"]
     if not (isinstance(offsets, list) and len(offsets) == len(names)):
         raise DecodeProblem(("offsets",), "expected one offset per field")
-    itemsize = p["itemsize"]
     if type(itemsize) is not int or not 0 < itemsize <= 4096:
         raise DecodeProblem(("itemsize",), "expected an integer between 1 and 4096")
     for i, (off, dt) in enumerate(zip(offsets, formats, strict=True)):
@@ -676,6 +702,16 @@ def decode_recarray(payload: Any) -> np.ndarray:
         )
     except (ValueError, TypeError) as e:
         raise DecodeProblem(("offsets",), f"fields overlap or are invalid: {e}") from None
+    return dtype, names, formats
+
+
+def decode_recarray(payload: Any) -> np.ndarray:
+    in_member = isinstance(payload, dict) and "member" in payload and "columns" not in payload
+    p = _expect_keys(
+        payload, {"shape", "fields", "offsets", "itemsize", "member" if in_member else "columns"}
+    )
+    shape = parse_shape(p["shape"])
+    dtype, names, formats = _records_dtype(p["fields"], p["offsets"], p["itemsize"])
     n = math.prod(shape)
     check_array(n, dtype.itemsize)
     if in_member:  # compact mode: the records as one block
