@@ -487,11 +487,14 @@ def _renumbered(payload: dict) -> dict:
 def test_the_quick_structure_check_agrees_with_the_general_one(fit: Callable[[], Any]) -> None:
     """Trees numbered as scikit-learn numbers them (children after parents) take a shortcut;
     it must find the same depths as the general check."""
-    nodes = _payload(fit())["nodes"]
-    quick = _numbered_tree_depths(nodes)
+    payload = _payload(fit())
+    nodes = payload["nodes"]
     general, reaches_root = _depths(nodes["left_child"], nodes["right_child"])
-    assert quick is not None and reaches_root.all()
-    assert quick.tolist() == general.tolist()
+    assert reaches_root.all()
+    # The stated depth only spares checks: a wrong one (too small, too large) finds the same.
+    for stated in (payload["max_depth"], 0, 3 * payload["max_depth"] + 5):
+        quick = _numbered_tree_depths(nodes, stated)
+        assert quick is not None and quick.tolist() == general.tolist()
 
 
 def test_a_tree_numbered_otherwise_is_still_accepted() -> None:

@@ -44,7 +44,7 @@ def check_tree_payload(
     problems = _check_header(payload, n_features_in, n_outputs, n_classes, path)
     if problems:
         return problems  # the shapes below are derived from the header
-    problems, depth = _check_structure(payload["nodes"], path)
+    problems, depth = _check_structure(payload["nodes"], payload["max_depth"], path)
     if problems:
         return problems  # depth and split checks assume a tree
     return _check_nodes(payload, depth, path)
@@ -116,9 +116,11 @@ def _column(path: str, name: str, i: int | None = None) -> str:
     return where if i is None else f"{where}[{i}]"
 
 
-def _check_structure(nodes: np.ndarray, path: str) -> tuple[list[Problem], np.ndarray]:
+def _check_structure(
+    nodes: np.ndarray, stated_depth: int, path: str
+) -> tuple[list[Problem], np.ndarray]:
     """Every node is reached exactly once from node 0: the node graph is a tree rooted at 0."""
-    depth = _numbered_tree_depths(nodes)
+    depth = _numbered_tree_depths(nodes, stated_depth)
     if depth is not None:
         return [], depth
     n = nodes.shape[0]
@@ -201,14 +203,15 @@ def _check_structure(nodes: np.ndarray, path: str) -> tuple[list[Problem], np.nd
     return [], depth
 
 
-def _numbered_tree_depths(nodes: np.ndarray) -> np.ndarray | None:
+def _numbered_tree_depths(nodes: np.ndarray, stated_depth: int = 0) -> np.ndarray | None:
     """Each node's depth if the nodes form a tree numbered as scikit-learn's builders number
     them (every child after its parent), else None: the general check then finds the fault.
 
     A sufficient test, cheaper than the general one: if every link goes from a node to a later
     one, node 0 has no parent and each of the n - 1 others has one, following parents always
     ends at node 0, so the graph is a tree. Pointer jumping then stops as soon as every node's
-    ancestor is the root (log2 of the depth rounds, not of the node count).
+    ancestor is the root (log2 of the depth rounds, not of the node count); the rounds that
+    the tree's stated depth needs run without asking.
     """
     n = nodes.shape[0]
     left = np.ascontiguousarray(nodes["left_child"])
@@ -234,9 +237,11 @@ def _numbered_tree_depths(nodes: np.ndarray) -> np.ndarray | None:
     ancestor[rights] = parents
     depth = np.ones(n, dtype=np.int64)
     depth[0] = 0
-    while ancestor.any():
+    rounds = max(stated_depth, 0).bit_length()  # 2**rounds > stated_depth
+    while rounds > 0 or ancestor.any():
         depth += depth[ancestor]
         ancestor = ancestor[ancestor]
+        rounds -= 1
     return depth
 
 
