@@ -220,6 +220,21 @@ def test_compressed_members_are_refused(blob: bytes) -> None:
     assert refusal(archive(members_of(blob), compress={"arrays/0.npy"})) == (ParseError, ["$"])
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [(8, 8), (6, 1), (18, 7), (22, 7)],
+    ids=["local-says-deflated", "local-says-encrypted", "local-compressed-size", "local-size"],
+)
+def test_a_local_header_that_disagrees_with_the_central_directory(
+    blob: bytes, field: int, value: int
+) -> None:
+    """Readers that trust the local header would read other bytes than milo does."""
+    at = zipfile.ZipFile(io.BytesIO(blob)).getinfo("arrays/0.npy").header_offset + field
+    width = 2 if field < 14 else 4
+    lying = blob[:at] + value.to_bytes(width, "little") + blob[at + width :]
+    assert refusal(lying) == (ParseError, ["$"])
+
+
 def test_the_document_must_come_first(blob: bytes) -> None:
     assert refusal(archive(members_of(blob)[::-1])) == (ParseError, ["$"])
 

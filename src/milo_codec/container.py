@@ -28,6 +28,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 DOCUMENT = "model.json"
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # the fixed 30 bytes before a member's name
 _TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # fixed, so equal models give equal files
+_ZIP64_SIZE = 0xFFFFFFFF  # a local size field meaning "see the zip64 extra field"
 
 
 def is_compact(head: bytes) -> bool:
@@ -173,6 +174,13 @@ class Archive:
         fields = _LOCAL_HEADER.unpack(fixed) if len(fixed) == _LOCAL_HEADER.size else None
         if fields is None or fields[0] != ZIP_MAGIC:
             raise _fail(f"member {info.filename!r}: no local header at its offset")
+        flags, method, sizes = fields[3], fields[4], (fields[8], fields[9])
+        # Other zip readers trust the local header: where it tells another story than the
+        # central directory (compression, encryption, sizes), they would read other bytes.
+        if method != zipfile.ZIP_STORED or flags & 0x1:
+            raise _fail(f"member {info.filename!r}: its local header says compressed or encrypted")
+        if not flags & 0x8 and sizes != (info.file_size,) * 2 and sizes != (_ZIP64_SIZE,) * 2:
+            raise _fail(f"member {info.filename!r}: local and central sizes differ")
         name_length, extra_length = fields[-2], fields[-1]
         name = self._read_at(info.header_offset + _LOCAL_HEADER.size, name_length)
         if name != info.filename.encode("utf-8") and name != info.filename.encode("cp437"):
