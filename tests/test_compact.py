@@ -10,12 +10,14 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 import tracemalloc
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import Ridge
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
@@ -31,6 +33,7 @@ from milo_codec import (
     container,
 )
 from milo_codec.cli import main as cli
+from milo_codec.convert import convert
 from milo_codec.values.members import MIN_MEMBER_BYTES, npy_header
 
 RNG = np.random.RandomState(0)
@@ -140,6 +143,18 @@ def test_convert_goes_both_ways_losslessly_and_keeps_the_digest(
     assert cli(["convert", str(compact), str(back), "--to", "readable"]) == 0
     assert back.read_bytes() == readable.read_bytes()
     assert milo_codec.validate(compact).digest == milo_codec.validate(readable).digest
+
+
+def test_convert_writes_what_dump_writes_for_integers_beyond_64_bits(tmp_path: Path) -> None:
+    """A PCG64 state (128-bit integers) takes the same writer in convert as in dump."""
+    X = np.random.RandomState(0).rand(200, 3)
+    model = HistGradientBoostingClassifier(max_iter=3, random_state=0)
+    model.fit(X, (X[:, 0] > 0.5).astype(int))
+    readable, compact = milo_codec.dumps(model).encode(), milo_codec.dumps(model, compact=True)
+    assert re.search(rb"\d{21,}", readable)  # the case this test is about
+    for source in (readable, compact):
+        assert convert(source, compact=True) == compact
+        assert convert(source, compact=False) == readable
 
 
 def test_inspect_shows_compact_arrays_as_numbers(
@@ -325,10 +340,17 @@ def test_archives_past_the_plain_zip_size_take_the_zip64_writer(
     assert np.array_equal(milo_codec.loads(big_path).coef_, ridge.coef_)
 
 
-def test_reading_a_compact_file_whole_is_bounded_too(tmp_path: Path, blob: bytes) -> None:
+def test_the_cli_reads_a_compact_file_in_place(
+    tmp_path: Path, blob: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """inspect and convert read a compact file's members in place, as load does, bounded by
+    the limits on its document and its declared arrays: never the whole file at once."""
     path = tmp_path / "ridge.milo"
     path.write_bytes(blob)
-    tight = milo_codec.Limits(max_file_bytes=100, max_array_bytes=100)
-    with pytest.raises(LimitError, match="max_array_bytes"):
-        api._read_file(path, tight)
-    assert api._read_file(path, milo_codec.DEFAULT_LIMITS) == blob
+
+    def whole(*args: object) -> bytes:
+        raise AssertionError("a compact file was read whole")
+
+    monkeypatch.setattr(api, "_read_all", whole)
+    assert cli(["inspect", str(path)]) == 0
+    assert cli(["convert", str(path), str(tmp_path / "ridge.json"), "--to", "readable"]) == 0

@@ -83,28 +83,6 @@ def _open_regular(path: PathLike) -> Iterator[tuple[int, int]]:
         os.close(fd)
 
 
-def _read_file(path: PathLike, limits: Limits) -> bytes:
-    """The file's bytes; only regular files, and never more than ``limits.max_file_bytes``
-    (a compact file: never more than its document and arrays may hold together)."""
-    name = os.fspath(path)
-    with _open_regular(path) as (fd, size):
-        try:
-            if not is_compact(_head(fd)):
-                return _read_all(fd, size, limits)
-            most = limits.max_file_bytes + limits.max_array_bytes
-            if size > most:
-                raise exceeded(
-                    "max_array_bytes",
-                    "$",
-                    f"the compact file has {size:,} bytes, more than max_file_bytes and "
-                    "max_array_bytes allow together",
-                    limits.max_array_bytes,
-                )
-            return _read_all(fd, size, None)
-        except OSError as e:
-            raise MiloError(f"cannot read {name!r}: {e.strerror}") from None
-
-
 def _head(fd: int) -> bytes:
     """The file's first bytes (what tells a compact file from a readable one)."""
     os.lseek(fd, 0, os.SEEK_SET)

@@ -12,18 +12,20 @@ milo-codec --version
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
 
 from milo_codec import __version__
+from milo_codec.container import Archive
 from milo_codec.errors import DocumentError, MiloError, Problem, VersionError
 
 PROG = "milo-codec"
@@ -34,13 +36,16 @@ _MAX_REPR = 72
 # reading files
 
 
-def read_bytes(path: str | os.PathLike[str]) -> bytes:
-    """The file's bytes, through the same regular-file check the API uses (``MiloError`` if refused)."""
-    from milo_codec.api import _read_file
+@contextlib.contextmanager
+def opened(path: str | os.PathLike[str]) -> Iterator[bytes | Archive]:
+    """The file through the same checks the API uses: a readable file's bytes, or a compact
+    file opened to read its members in place (``MiloError`` if refused)."""
+    from milo_codec.api import _open_source
     from milo_codec.limits import DEFAULT_LIMITS
 
     try:
-        return _read_file(path, DEFAULT_LIMITS)
+        with _open_source(path, DEFAULT_LIMITS) as source:
+            yield source
     except OSError as e:  # stat succeeded but open/read failed (e.g. permission denied)
         raise MiloError(f"cannot read {os.fspath(path)!r}: {e.strerror or e}") from None
 
@@ -235,20 +240,18 @@ def _node_lines(node: Any, indent: str) -> list[str]:
     return lines
 
 
-def inspect_lines(data: bytes) -> list[str]:
+def inspect_lines(data: bytes | Archive) -> list[str]:
     """The summary ``inspect`` prints for a document (raises ``MiloError`` if it is refused)."""
     from milo_codec import pipeline
-    from milo_codec.container import Archive, is_compact
     from milo_codec.limits import DEFAULT_LIMITS
-    from milo_codec.parse import parse
 
-    source = Archive(data, len(data), DEFAULT_LIMITS) if is_compact(data) else None
-    node, digest = pipeline.read_document(data if source is None else source)
+    source = pipeline.open_archive(data, DEFAULT_LIMITS)
+    doc = pipeline.parse_document(source)
+    node, digest = pipeline.read_document(source, parser=lambda _: doc)  # parsed once
     codec = type(node).codec()
-    document = data if source is None else source.document(DEFAULT_LIMITS)
-    producer = parse(document).get("producer", {})
+    producer = doc.get("producer", {})
     versions = ", ".join(f"{k} {v}" for k, v in producer.items())
-    mode = "compact (arrays as .npy members)" if source is not None else "readable"
+    mode = "compact (arrays as .npy members)" if isinstance(source, Archive) else "readable"
     return [
         f"class:    {codec.class_path}",
         f"schema:   {codec.schema_id}",
@@ -262,7 +265,8 @@ def inspect_lines(data: bytes) -> list[str]:
 def cmd_inspect(args: argparse.Namespace) -> int:
     name = args.file
     try:
-        lines = inspect_lines(read_bytes(name))
+        with opened(name) as data:
+            lines = inspect_lines(data)
     except MiloError as e:
         _print_invalid(name, _problems_of(e), sys.stdout)
         return 1
@@ -281,7 +285,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
     from milo_codec.write import write_atomic
 
     try:
-        out = convert(read_bytes(args.input), compact=args.to == "compact")
+        with opened(args.input) as data:
+            out = convert(data, compact=args.to == "compact")
     except MiloError as e:
         _print_invalid(args.input, _problems_of(e), sys.stdout)
         return 1

@@ -43,10 +43,6 @@ def _fail(message: str) -> ParseError:
 # writing
 
 
-def write_compact(document: bytes, sink: MemberSink) -> bytes:
-    return b"".join(compact_parts(document, sink))
-
-
 def compact_parts(document: bytes, sink: MemberSink) -> list[Any]:
     """The archive as a list of buffers (written out or joined once; blocks are not copied)."""
     members = [(DOCUMENT, [document])] + [

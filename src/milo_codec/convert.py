@@ -8,14 +8,12 @@ checked by reading the result back and comparing digests.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from milo_codec import pipeline
-from milo_codec.container import Archive, is_compact, write_compact
+from milo_codec.container import Archive
 from milo_codec.errors import MiloError
 from milo_codec.limits import DEFAULT_LIMITS, Limits
-from milo_codec.parse import parse
 from milo_codec.values.arrays import (
     decode_ndarray,
     decode_recarray,
@@ -24,24 +22,25 @@ from milo_codec.values.arrays import (
     parse_dtype,
 )
 from milo_codec.values.members import MemberSink, reading_members, writing_members
-from milo_codec.write import to_manifest_text, to_text
+from milo_codec.values.raw import json_int
 
 
 def convert(data: bytes | Archive, *, compact: bool, limits: Limits = DEFAULT_LIMITS) -> bytes:
     """The file in the other mode (or the same mode, re-written): validated before and after."""
-    if isinstance(data, bytes) and is_compact(data):
-        data = Archive(data, len(data), limits)
-    _, digest = pipeline.read_document(data, limits)
-    archive = data if isinstance(data, Archive) else None
-    doc = parse(data.document(limits) if isinstance(data, Archive) else data, limits)
+    source = pipeline.open_archive(data, limits)
+    doc = pipeline.parse_document(source, limits)
+    _, digest = pipeline.read_document(source, limits, parser=lambda _: doc)  # parsed once
+    archive = source if isinstance(source, Archive) else None
     doc.pop("digest", None)  # written back where dump writes it, so the bytes match dump's
-    sink = MemberSink() if compact else None
-    with reading_members(archive), writing_members(sink) if sink else contextlib.nullcontext():
+    sink = MemberSink()
+    with reading_members(archive), writing_members(sink):
         tree = _move_blocks(doc)
-    text = pipeline.insert_digest(
-        to_text(tree) if sink is None else to_manifest_text(tree), digest
-    ).encode("utf-8")
-    out = text if sink is None else write_compact(text, sink)
+    blocks = dict(sink.blocks)
+    out = (
+        b"".join(pipeline.compact_file_parts(tree, blocks, digest))
+        if compact
+        else pipeline.readable_file(tree, blocks, digest).encode("utf-8")
+    )
     _, written = pipeline.read_document(out, limits)
     if written != digest:  # pragma: no cover - a bug in this module, never a file's fault
         raise MiloError(f"conversion changed the model (digest {digest} became {written})")
@@ -49,10 +48,12 @@ def convert(data: bytes | Archive, *, compact: bool, limits: Limits = DEFAULT_LI
 
 
 def _move_blocks(v: Any) -> Any:
-    """The document with each numeric block decoded and written again: as a member when a
-    sink is collecting them (and the block is large enough), as JSON numbers otherwise."""
+    """The document with each numeric block decoded and collected as a member, to be placed
+    as ``dump`` places them."""
     if type(v) is list:
         return [_move_blocks(x) for x in v]
+    if type(v) is int:
+        return json_int(v)  # as the encoder gives it to the writers, so the bytes match dump's
     if type(v) is not dict:
         return v
     if len(v) == 1 and type(v.get("ndarray")) is dict:

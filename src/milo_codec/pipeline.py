@@ -6,7 +6,8 @@ load:  bytes → parse (with limits) → versions → schema (generated codecs) 
        block read from its member when the schema step reaches it)
 dump:  estimator → encode (exact-type registry lookup) → text → the load path minus
        construction (a file that would not load is never written) → atomic write
-       (compact: large blocks collected as members, then zipped beside the text)
+       (every numeric block is collected and validated from the array itself, then
+       written as numbers, or, in a compact file when large, as a member zipped beside it)
 """
 
 from __future__ import annotations
@@ -68,11 +69,10 @@ def read_document(
 
     ``data`` is a readable document, a compact archive's bytes, or an opened ``Archive``.
     """
-    if isinstance(data, bytes | bytearray) and is_compact(data):
-        data = Archive(bytes(data), len(data), limits)
+    data = open_archive(data, limits)
     if isinstance(data, Archive):
-        members, data = data, data.document(limits)
-    doc = parse(data, limits) if parser is None else parser(data)
+        members = data
+    doc = parse_document(data, limits) if parser is None else parser(data)
     check_versions(doc)
     with reading_members(members):
         node, envelope = _validate(doc, limits)
@@ -80,6 +80,18 @@ def read_document(
             _check_members(members, envelope)
         # After the checks: a file that is invalid anyway is reported by what is wrong with it.
         return node, check_digest(doc["model"], envelope, expected_digest)
+
+
+def open_archive(data: bytes | str | Archive, limits: Limits) -> bytes | str | Archive:
+    """A compact file's bytes opened as an ``Archive``; anything else as it is."""
+    if isinstance(data, bytes | bytearray) and is_compact(data):
+        return Archive(bytes(data), len(data), limits)
+    return data
+
+
+def parse_document(data: bytes | str | Archive, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """The parsed document of a readable file, or of a compact one's ``model.json``."""
+    return parse(data.document(limits) if isinstance(data, Archive) else data, limits)
 
 
 def _check_members(members: MemberSource, envelope: Envelope) -> None:
@@ -330,16 +342,8 @@ def _check_constructor_constants(
 
 
 def dumps(estimator: Any) -> str:
-    """The readable document (every array as JSON numbers).
-
-    It is validated with every numeric block served from the model's own arrays, then written
-    with each block's numbers in its place: parsing the numbers back would cost several times
-    writing them, and what they decode to is exactly those arrays (the round-trip tests read
-    every written file back).
-    """
-    sink = MemberSink(min_bytes=0)
-    tree, digest = _document(estimator, sink)
-    return insert_digest(to_text(inline_blocks(tree, dict(sink.blocks))), digest)
+    """The readable document (every array as JSON numbers)."""
+    return readable_file(*_document(estimator))
 
 
 def dumps_compact(estimator: Any) -> bytes:
@@ -348,21 +352,30 @@ def dumps_compact(estimator: Any) -> bytes:
 
 
 def compact_parts_of(estimator: Any) -> list[Any]:
-    """The compact archive as buffers to write out in order (the arrays are not copied).
-
-    Validated like ``dumps``, with every block served from the model's arrays; the small
-    ones are then written as numbers and the rest stay members."""
-    sink = MemberSink(min_bytes=0)
-    tree, digest = _document(estimator, sink)
-    tree, kept = place_blocks(tree, dict(sink.blocks))
-    text = insert_digest(to_manifest_text(tree), digest)
-    return compact_parts(text.encode("utf-8"), kept)
+    """The compact archive as buffers to write out in order (the arrays are not copied)."""
+    return compact_file_parts(*_document(estimator))
 
 
-def _document(estimator: Any, sink: MemberSink) -> tuple[dict, str]:
-    """The encoded tree, numeric blocks collected in ``sink``, and its digest, after checking
-    it as ``load`` would (a file that would not load is never written)."""
+def readable_file(tree: dict, blocks: dict[str, np.ndarray], digest: str) -> str:
+    """A checked document written readable: each block's numbers where its member name was.
+
+    Its blocks were validated as served from the arrays themselves: parsing the numbers back
+    would cost several times writing them, and what they decode to is exactly those arrays
+    (the round-trip tests read every written file back)."""
+    return insert_digest(to_text(inline_blocks(tree, blocks)), digest)
+
+
+def compact_file_parts(tree: dict, blocks: dict[str, np.ndarray], digest: str) -> list[Any]:
+    """A checked document written compact: large blocks stay members, small ones numbers."""
+    tree, kept = place_blocks(tree, blocks)
+    return compact_parts(insert_digest(to_manifest_text(tree), digest).encode("utf-8"), kept)
+
+
+def _document(estimator: Any) -> tuple[dict, dict[str, np.ndarray], str]:
+    """The encoded tree (every numeric block a member), its blocks and its digest, after
+    checking it as ``load`` would (a file that would not load is never written)."""
     codec_for_estimator(estimator)  # an unsupported top-level object is refused by name
+    sink = MemberSink()
     encode = ValueEncoder(lambda est, path: encode_model(est, path, encode))
     with writing_members(sink), no_cycle_collection():
         model = encode(estimator, "$.model")
@@ -384,7 +397,7 @@ def _document(estimator: Any, sink: MemberSink) -> tuple[dict, str]:
             f"{type(estimator).__name__} produced a document its own schema refuses, so nothing "
             f"was written:\n{e}"
         ) from e
-    return tree, digest
+    return tree, dict(sink.blocks), digest
 
 
 _MODEL_MEMBER = '\n  "model": '  # the envelope's last member, at the writer's top-level indent

@@ -16,7 +16,7 @@ from milo_codec.errors import UnsupportedModelError
 from milo_codec.objects import kind_for
 from milo_codec.paths import child
 from milo_codec.values import arrays, objects
-from milo_codec.values.raw import RawJSON
+from milo_codec.values.raw import json_int
 from milo_codec.values.scalars import encode_float, encode_numpy_scalar
 
 ModelEncoder = Callable[[Any, str], dict]
@@ -66,9 +66,7 @@ class ValueEncoder:
         if v is None or t is bool or t is str:
             return v
         if t is int:
-            # Pre-rendered beyond 64 bits (e.g. a PCG64 state), which orjson cannot write: the
-            # writers then stay on their fast path. The text reads back as the same int.
-            return v if -(1 << 63) <= v < 1 << 64 else RawJSON(int.__repr__(v))
+            return json_int(v)
         if t is float:
             return encode_float(v)
         if t is list:

@@ -76,11 +76,11 @@ def block_hash(a: np.ndarray) -> str:
 
 
 class MemberSink:
-    """The blocks of one compact document, in the order the document names them."""
+    """The numeric blocks of one document being written, in the order the document names
+    them. Every such block is collected; where each one is written (as a member or as
+    numbers) is decided after validation (``values/inline.py``)."""
 
-    def __init__(self, min_bytes: int | None = None) -> None:
-        # None: the module's threshold when a block is added (tests lower it to 0)
-        self.min_bytes = min_bytes
+    def __init__(self) -> None:
         self.blocks: list[tuple[str, np.ndarray]] = []
 
     def add(self, a: np.ndarray) -> str:
@@ -111,12 +111,10 @@ def is_numeric(dtype: np.dtype) -> bool:
 
 
 def member_for(a: np.ndarray) -> str | None:
-    """The member name a numeric block (or a structured array of numeric fields) is written
-    as, or None to write it as JSON."""
+    """The member name a numeric block (or a structured array of numeric fields) is
+    collected as while a sink is set, or None to write it as JSON."""
     sink = _SINK.get()
     if sink is None or not is_numeric(a.dtype):
-        return None
-    if a.nbytes < (MIN_MEMBER_BYTES if sink.min_bytes is None else sink.min_bytes):
         return None
     return sink.add(a)
 
