@@ -19,12 +19,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
+from pydantic_core import SchemaValidator
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
 import milo_codec
 from milo_codec import parse as parse_module
 from milo_codec import parse_limits, parse_text
+from milo_codec.codecs import kinds
 from milo_codec.limits import Limits
 from milo_codec.parse import parse
 from milo_codec.values import arrays
@@ -330,3 +333,144 @@ def test_plain_numeric_data_decodes_as_the_general_path_does(
     differ = [c for c, a, b in zip(cases, fast, slow, strict=True) if a != b]
     assert not differ
     assert sum(o[0] == "problem" for o in fast) > 300  # refusals were compared too
+
+
+# Element kinds of generated codecs' containers, each with JSON scalars among them.
+_ELEMENT_KINDS = {
+    "int>=0|int64": kinds.OneOf(
+        (kinds.Int(bounds=kinds.Bounds(ge=0)), kinds.NumpyScalar(dtype="int64"))
+    ),
+    "int in (0,1)": kinds.OneOf((kinds.Int(enum=(0, 1)),)),
+    "float in [0,1]": kinds.OneOf((kinds.Float(bounds=kinds.Bounds(ge=0, le=1)),)),
+    "int<0|int>5|bool": kinds.OneOf(
+        (
+            kinds.Int(bounds=kinds.Bounds(lt=0)),
+            kinds.Int(bounds=kinds.Bounds(gt=5)),
+            kinds.Bool(),
+        )
+    ),
+    "str enums|null": kinds.OneOf(
+        (kinds.Str(enum=("a", "b")), kinds.Null(), kinds.Str(enum=("c",)))
+    ),
+    "str pattern|float|nonfinite": kinds.OneOf(
+        (kinds.Str(pattern=r"^x\d$", max_length=3), kinds.Float(), kinds.NonFinite())
+    ),
+}
+_ELEMENTS = [
+    0, 1, 2, 6, -3, True, False, None, 0.5, 1.0, -0.0, 1.5, 2**70, "a", "b", "c", "x1",
+    "x12", "", {"int64": 3}, {"int64": -1}, {"float": "NaN"}, {"float": "Inf"}, [1], {},
+]  # fmt: skip
+
+
+def _validated(validator: Any, value: Any) -> tuple:
+    try:
+        out = validator.validate_python(value)
+    except ValidationError as e:
+        return ("error", e.errors(include_url=False))
+    return ("value", repr(out), _value_types(out))
+
+
+def _value_types(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _value_types(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [type(v), *(_value_types(x) for x in v)]
+    return type(v)
+
+
+@pytest.mark.parametrize("elements", list(_ELEMENT_KINDS), ids=str)
+@pytest.mark.parametrize("container", ["list", "dict", "tuple"])
+def test_containers_of_scalars_validate_as_the_tagged_union_does(
+    elements: str, container: str
+) -> None:
+    one_of = _ELEMENT_KINDS[elements]
+    kind = {
+        "list": kinds.ListOf(items=one_of),
+        "dict": kinds.DictOf(values=one_of),
+        "tuple": kinds.TupleOf(items=one_of),
+    }[container]
+    quick = SchemaValidator(kind.schema())
+    calls: list[Any] = []
+    with pytest.MonkeyPatch.context() as m:
+        # the reference: every element chosen by its tag, as before the quick pass existed
+        m.setattr(kinds, "_SCALAR_TYPES", {})
+        m.setattr(kinds, "value_tag", lambda v: calls.append(v) or _tag(v))
+        reference = SchemaValidator(kind.schema())
+    rng = random.Random(elements + container)
+    refused = 0
+    for _ in range(400):
+        items = [rng.choice(_ELEMENTS) for _ in range(rng.choice([0, 1, 2, 3, 8]))]
+        value: Any = {
+            "list": items,
+            "dict": {"dict": {f"k{i}": x for i, x in enumerate(items)}},
+            "tuple": {"tuple": items},
+        }[container]
+        expected = _validated(reference, value)
+        assert _validated(quick, value) == expected, value
+        refused += expected[0] == "error"
+    assert calls and 50 < refused < 390  # both outcomes were compared, through the union
+
+
+def test_a_vocabulary_is_validated_without_python_code_per_term() -> None:
+    one_of = _ELEMENT_KINDS["int>=0|int64"]
+    calls: list[Any] = []
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(kinds, "value_tag", lambda v: calls.append(v) or _tag(v))
+        validator = SchemaValidator(kinds.DictOf(values=one_of).schema())
+    vocabulary = {f"term{i}": i for i in range(1000)}
+    assert validator.validate_python({"dict": vocabulary}) == vocabulary
+    assert calls == []
+    vocabulary["term7"] = {"int64": 7}  # another kind among them: the union decides each
+    assert validator.validate_python({"dict": vocabulary})["term7"] == np.int64(7)
+    assert len(calls) == 1000
+
+
+def _tag(v: Any) -> str:
+    return _ORIGINAL_TAG(v)
+
+
+_ORIGINAL_TAG = kinds.value_tag
+
+
+_PLAIN = [0, -1, 7, 2**63 - 1, 2**64 - 1, 2**64, -(2**63) - 1, 0.5, -0.0, 1e300, True, False]
+_PLAIN += [None, "", "a", 'q"', "é\u0001", "\\", float("nan"), float("-inf"), np.int64(3)]
+
+
+def _random_value(rng: random.Random, depth: int = 0) -> Any:
+    """Containers of scalars (mostly of one type, like a vocabulary), sometimes nested."""
+    if depth > 2 or rng.random() < 0.3:
+        return rng.choice(_PLAIN)
+    pool = rng.sample(_PLAIN, rng.choice([1, 1, 2, 3]))
+    n = rng.choice([0, 1, 3, 40])
+    items = [
+        _random_value(rng, depth + 1) if rng.random() < 0.05 else rng.choice(pool) for _ in range(n)
+    ]
+    shape = rng.choice(["list", "list", "dict", "dict", "tuple"])
+    if shape == "dict":
+        return {f"k{i}" + rng.choice(["", "é", '"']): x for i, x in enumerate(items)}
+    return tuple(items) if shape == "tuple" else items
+
+
+def test_writing_takes_the_same_values_and_text_with_and_without_quick_paths(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from milo_codec import digest, write
+    from milo_codec.values import encode, inline, raw
+    from milo_codec.values.encode import ValueEncoder
+
+    def no_models(est: Any, path: str) -> dict:
+        raise AssertionError(path)
+
+    def written(v: Any) -> tuple[Any, str, Any]:
+        tree = ValueEncoder(no_models)(v, "$")
+        parsed = parse(write.to_text(tree))
+        return repr(tree), write.to_text(inline.inline_blocks(tree, {})), digest.canonical(parsed)
+
+    rng = random.Random(6)
+    values = [_random_value(rng) for _ in range(1500)]
+    quick = [written(v) for v in values]
+    assert sum(raw.plain_json(v) for v in values if isinstance(v, list)) > 100
+    for module in (encode, inline, digest):
+        monkeypatch.setattr(module, "plain_json", lambda values: False)
+    monkeypatch.setattr(write, "_texts", lambda values: None)
+    assert [written(v) for v in values] == quick

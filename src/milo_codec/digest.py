@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from milo_codec.values.members import recorded_hash
+from milo_codec.values.raw import plain_json
 
 _BLOCK_KEYS = ("data", "member")
 
@@ -44,16 +45,9 @@ def _canonical(v: Any) -> Any:
                 }
             if hashed is not None and key == "recarray":
                 return {key: _records(payload, hashed)}
-        return {k: _canonical(x) for k, x in v.items()}
+        return v if plain_json(v.values()) else {k: _canonical(x) for k, x in v.items()}
     if t is list:
-        kinds = set(map(type, v))
-        if dict in kinds or list in kinds:
-            return [_canonical(x) for x in v]
-        if int in kinds:
-            ints = v if kinds == {int} else [x for x in v if type(x) is int]
-            if min(ints) < -(1 << 63) or max(ints) >= 1 << 64:  # compared in C
-                return [_canonical(x) for x in v]
-        return v
+        return v if plain_json(v) else [_canonical(x) for x in v]
     if t is int and _is_wide(v):
         # orjson writes integers up to 64 bits; wider ones (e.g. a PCG64 state) are given to
         # it as their decimal text, so every document takes the same writer

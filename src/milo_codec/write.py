@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
@@ -104,12 +105,30 @@ def _is_flat(v: list) -> bool:
     return all(x is None or type(x) in (bool, int, float, str, RawJSON) for x in v)
 
 
+def _texts(values: Collection[Any]) -> Iterable[str] | None:
+    """The JSON texts of values that are all strings or all integers (as ``_scalar`` writes
+    them), else None."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        return map(encode_basestring, values)
+    if kinds == {int}:
+        return map(int.__repr__, values)
+    return None
+
+
 def _write(v: Any, level: int, out: list[str]) -> None:
     t = type(v)
     if t is RawJSON:
         out.append(v.text)
     elif t in (dict, list) and _inline_len(v, _INLINE - 2 * level) <= _INLINE - 2 * level:
         _write_inline(v, out)
+    elif t is dict and (texts := _texts(v.values())) is not None:
+        # one line per member, as below; written by C-level maps (e.g. a 50,000-term vocabulary)
+        pad = _INDENT * (level + 1)
+        keys = map(str.__add__, map(encode_basestring, v), itertools.repeat(": "))
+        out.append("{\n" + pad)
+        out.append((",\n" + pad).join(map(str.__add__, keys, texts)))
+        out.append("\n" + _INDENT * level + "}")
     elif t is dict:
         pad = _INDENT * (level + 1)
         out.append("{")
@@ -122,6 +141,10 @@ def _write(v: Any, level: int, out: list[str]) -> None:
             _write(value, level + 1, out)
         out.append("\n" + _INDENT * level + "}")
     elif t is list:
+        texts = _texts(v)
+        if texts is not None:
+            out.append("[" + ", ".join(texts) + "]")
+            return
         if _is_flat(v):
             out.append("[")
             for i, x in enumerate(v):

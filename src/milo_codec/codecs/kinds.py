@@ -8,13 +8,13 @@ single key) picks the one kind that is checked, so an error is reported for that
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import GetCoreSchemaHandler, ValidationError
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic_core import PydanticCustomError, SchemaValidator, core_schema
 
 from milo_codec.values import arrays, objects
 from milo_codec.values.problems import DecodeProblem
@@ -238,10 +238,15 @@ class ListOf(Kind):
                 # JSON gives lists; the items' own schemas stay strict.
                 core_schema.tuple_schema([p.core() for p in self.prefix], strict=False),
             )
-        items = self.items.core() if self.items is not None else AnyValue().schema()
-        return core_schema.list_schema(
-            items, min_length=self.min_items, max_length=self.max_items, strict=True
-        )
+
+        def of(items: core_schema.CoreSchema) -> core_schema.CoreSchema:
+            return core_schema.list_schema(
+                items, min_length=self.min_items, max_length=self.max_items, strict=True
+            )
+
+        if self.items is None:
+            return of(AnyValue().schema())
+        return _scalars_first(self.items, of)
 
 
 @dataclass(frozen=True)
@@ -283,15 +288,18 @@ class DictOf(Kind):
                 },
                 extra_behavior="forbid",
             )
+        elif self.values is None:
+            inner = _str_dict(AnyValue().schema())
         else:
-            values = self.values.core() if self.values is not None else AnyValue().schema()
-            inner = core_schema.dict_schema(
-                core_schema.str_schema(strict=True), values, strict=True
-            )
+            inner = _scalars_first(self.values, _str_dict)
         td = core_schema.typed_dict_schema(
             {"dict": core_schema.typed_dict_field(inner)}, extra_behavior="forbid"
         )
         return core_schema.no_info_after_validator_function(lambda d: dict(d["dict"]), td)
+
+
+def _str_dict(values: core_schema.CoreSchema) -> core_schema.CoreSchema:
+    return core_schema.dict_schema(core_schema.str_schema(strict=True), values, strict=True)
 
 
 @dataclass(frozen=True)
@@ -303,8 +311,10 @@ class BunchOf(Kind):
     values: OneOf | None = None
 
     def schema(self) -> core_schema.CoreSchema:
-        values = self.values.core() if self.values is not None else AnyValue().schema()
-        inner = core_schema.dict_schema(core_schema.str_schema(strict=True), values, strict=True)
+        if self.values is None:
+            inner = _str_dict(AnyValue().schema())
+        else:
+            inner = _scalars_first(self.values, _str_dict)
         td = core_schema.typed_dict_schema(
             {"bunch": core_schema.typed_dict_field(inner)}, extra_behavior="forbid"
         )
@@ -729,8 +739,6 @@ def _first_problem(e: ValidationError, loc: tuple[str | int, ...]) -> DecodeProb
 
 def _element_decoder(elements: OneOf) -> Any:
     """Decode object-array elements with the kinds a schema allows (e.g. model nodes)."""
-    from pydantic_core import SchemaValidator
-
     validator = SchemaValidator(elements.core())
 
     def decode(v: Any, loc: tuple[str | int, ...]) -> Any:
@@ -778,6 +786,47 @@ class OneOf:
         self, source_type: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
         return self.core()
+
+
+# What a JSON scalar kind's values are, as compiled checks of exactly the type ``value_tag``
+# picks the kind by (strict integers exclude booleans); such values decode to themselves.
+_SCALAR_TYPES: dict[type, core_schema.CoreSchema] = {
+    Null: core_schema.none_schema(),
+    Bool: core_schema.is_instance_schema(bool),
+    Int: core_schema.int_schema(strict=True),
+    Float: core_schema.is_instance_schema(float),
+    Str: core_schema.is_instance_schema(str),
+}
+
+
+def _scalars_first(
+    elements: OneOf, container: Callable[[core_schema.CoreSchema], core_schema.CoreSchema]
+) -> core_schema.CoreSchema:
+    """``container(elements.core())``, first tried with the elements' JSON scalar kinds chosen
+    by exact type in compiled code.
+
+    The tagged union calls ``value_tag`` (Python) once per element: 15 ms for a vocabulary of
+    50,000 terms, against 4 ms this way. The quick pass accepts a subset of what the union
+    accepts (an element of a non-scalar kind fails it) and decodes it to the same values;
+    anything it refuses goes through the union, whose errors are the ones reported.
+    """
+    full = container(elements.core())
+    kinds = [k for k in _merge_string_enums(elements.kinds) if type(k) in _SCALAR_TYPES]
+    if not kinds or any(isinstance(k, AnyValue) for k in elements.kinds):
+        return full
+    scalars = core_schema.union_schema(
+        [core_schema.chain_schema([_SCALAR_TYPES[type(k)], k.schema()]) for k in kinds],
+        mode="left_to_right",
+    )
+    quick = SchemaValidator(container(scalars))
+
+    def validate(v: Any, handler: core_schema.ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return quick.validate_python(v)
+        except ValidationError:
+            return handler(v)
+
+    return core_schema.no_info_wrap_validator_function(validate, full)
 
 
 def _merge_string_enums(kinds: Sequence[Kind]) -> list[Kind]:

@@ -33,6 +33,16 @@ def _index(v: Any) -> int | None:
     return int(v) if isinstance(v, int | np.integer) and not isinstance(v, bool) else None
 
 
+def _indices(values: list[Any]) -> np.ndarray | None:
+    """The values as int64, if all are integers (not booleans) that fit; else None."""
+    if not all(t is not bool and issubclass(t, int | np.integer) for t in set(map(type, values))):
+        return None
+    try:
+        return np.fromiter(values, dtype=np.int64, count=len(values))
+    except (OverflowError, ValueError):
+        return None
+
+
 def vocabulary_indices(params: dict, state: dict, path: str) -> list[Problem]:
     """vocabulary_ maps strings to the column indices 0..n-1, each used once."""
     vocabulary = state.get("vocabulary_")
@@ -41,8 +51,20 @@ def vocabulary_indices(params: dict, state: dict, path: str) -> list[Problem]:
     field = f"{path}.state.vocabulary_"
     if not vocabulary:
         return [Problem(field, "must hold at least one term")]
-    if not all(type(term) is str for term in vocabulary):
+    if set(map(type, vocabulary)) != {str}:
         return [Problem(field, "terms must be strings")]
+    n = len(vocabulary)
+    indices = _indices(list(vocabulary.values()))
+    if indices is not None and indices.min() >= 0 and indices.max() < n:
+        used = np.zeros(n, dtype=bool)
+        used[indices] = True
+        if used.all():  # n indices in [0, n), none missing: each used once
+            return []
+    return _first_index_problem(vocabulary, field)
+
+
+def _first_index_problem(vocabulary: dict[str, Any], field: str) -> list[Problem]:
+    """What is wrong with a vocabulary's indices, term by term (only once something is)."""
     indices = [_index(v) for v in vocabulary.values()]
     n = len(indices)
     if any(i is None for i in indices):
@@ -128,8 +150,12 @@ def dict_vectorizer(params: dict, state: dict, path: str) -> list[Problem]:
     names, vocabulary = state.get("feature_names_"), state.get("vocabulary_")
     if not isinstance(names, list) or not isinstance(vocabulary, dict):
         return []
-    expected = [(name, i) for i, name in enumerate(names)]
-    if [(k, _index(v)) for k, v in vocabulary.items()] != expected:
+    indices = _indices(list(vocabulary.values()))
+    if (
+        list(vocabulary) != names
+        or indices is None
+        or not np.array_equal(indices, np.arange(len(names)))
+    ):
         return [
             Problem(
                 f"{path}.state.vocabulary_",

@@ -57,6 +57,8 @@ class _Walk:
         t = type(value)
         if t is AliasRef:
             return self.targets.get(value.path, value)
+        if (t is dict or t is list) and all_leaves(_values(value)):
+            return value  # e.g. a vocabulary: nothing inside can be an alias
         if t is list:
             return [self.resolved(v) for v in value]
         if t is tuple:

@@ -16,7 +16,7 @@ from milo_codec.errors import UnsupportedModelError
 from milo_codec.objects import kind_for
 from milo_codec.paths import child
 from milo_codec.values import arrays, objects
-from milo_codec.values.raw import json_int
+from milo_codec.values.raw import json_int, plain_json
 from milo_codec.values.scalars import encode_float, encode_numpy_scalar
 
 ModelEncoder = Callable[[Any, str], dict]
@@ -70,11 +70,17 @@ class ValueEncoder:
         if t is float:
             return encode_float(v)
         if t is list:
+            if plain_json(v):  # e.g. a list of feature names: no path to spell per item
+                return list(v)
             return [self(x, child(path, i)) for i, x in enumerate(v)]
         if t is tuple:
+            if plain_json(v):
+                return {"tuple": list(v)}
             return {"tuple": [self(x, child(path, i)) for i, x in enumerate(v)]}
         if t is dict:
-            if all(type(k) is str for k in v):
+            if set(map(type, v)) <= {str}:
+                if plain_json(v.values()):  # e.g. a vocabulary of 50,000 terms
+                    return {"dict": dict(v)}
                 return {"dict": {k: self(x, child(path, k)) for k, x in v.items()}}
             return self.opaque(
                 lambda: {
@@ -97,6 +103,8 @@ class ValueEncoder:
         if _is_bunch(v):
             if not all(type(key) is str for key in v):
                 raise _unsupported(path, v, "Bunch objects with non-string keys")
+            if plain_json(v.values()):
+                return {"bunch": dict(v)}
             return {"bunch": {key: self(x, child(path, key)) for key, x in v.items()}}
         if isinstance(v, np.generic) and t in _SCALAR_TYPES:
             return encode_numpy_scalar(v)

@@ -16,7 +16,7 @@ import numpy as np
 
 from milo_codec.values import members
 from milo_codec.values.arrays import render_numeric
-from milo_codec.values.raw import RawJSON
+from milo_codec.values.raw import RawJSON, plain_json
 
 
 def inline_blocks(v: Any, blocks: dict[str, np.ndarray]) -> Any:
@@ -45,8 +45,10 @@ class _Placement:
     def walk(self, v: Any) -> Any:
         t = type(v)
         if t is list:
-            return [self.walk(x) for x in v]
+            return v if plain_json(v) else [self.walk(x) for x in v]
         if t is not dict:
+            return v
+        if plain_json(v.values()):  # no block inside, e.g. a vocabulary
             return v
         if len(v) == 1:
             payload = v.get("ndarray")
