@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.base import ClassifierMixin, clone, is_classifier, is_regressor
 
 INFERENCE_METHODS = (
     "predict",
@@ -163,6 +163,7 @@ def _classifier_recipes(cls: type) -> list[Recipe]:
         make("str-labels", X, np.array(["ham", "spam", "eggs", "bacon"])[_y_class(60, 4)]),
         make("float32", X.astype(np.float32), y3),
     ]
+    out += label_dtype_recipes(make, X)
     if _has_param(cls, "class_weight"):
         out.append(
             make(
@@ -176,6 +177,21 @@ def _classifier_recipes(cls: type) -> list[Recipe]:
     out.append(make("multioutput", X, np.c_[y3, _y_class(60, 2, seed=5)]))
     out.append(_dataframe_recipe(cls, X, y3))
     return out
+
+
+_LABEL_DTYPES = ("uint8", "int8", "int32", "float64", "float32")
+# A classifier that takes only some kinds of labels (e.g. binary ones) leaves the others out.
+_LABEL_DTYPE_IDS = ("bool-labels", *(f"{d}-labels" for d in _LABEL_DTYPES), "object-labels")
+
+
+def label_dtype_recipes(make: Callable[[str, Any, Any], Recipe], X: Any) -> list[Recipe]:
+    """A classifier fitted on labels of each dtype scikit-learn keeps in ``classes_``."""
+    y3 = _y_class(len(X), 3)
+    return [
+        make("bool-labels", X, _y_class(len(X), 2).astype(bool)),
+        *(make(f"{dtype}-labels", X, y3.astype(dtype)) for dtype in _LABEL_DTYPES),
+        make("object-labels", X, np.array(["ham", "spam", "eggs"], dtype=object)[y3]),
+    ]
 
 
 def _regressor_recipes(cls: type) -> list[Recipe]:
@@ -502,7 +518,11 @@ def _candidates(cls: type) -> list[Recipe]:
     name = cls.__name__
     family = _family_recipes(name)
     if family is not None:
-        return family(cls)
+        # Families fit their own data; the label dtypes are the same for every classifier.
+        recipes = family(cls)
+        if issubclass(cls, ClassifierMixin):
+            recipes += _family_label_recipes(recipes[0])
+        return recipes
     est = base_estimator(cls)
     if name == "SGDOneClassSVM":
         return _outlier_recipes(cls)
@@ -515,6 +535,23 @@ def _candidates(cls: type) -> list[Recipe]:
     return _transformer_recipes(cls)
 
 
+def _family_label_recipes(template: Recipe) -> list[Recipe]:
+    """The label dtypes, fitted with the settings of the family's first recipe."""
+
+    def make(rid: str, X: Any, y: Any) -> Recipe:
+        def fit() -> Fitted:
+            first = template.fit()
+            est = clone(first.estimator)
+            # multi-output classifiers (a chain, one classifier per output) take columns
+            labels = y if np.ndim(first.y) == 1 else np.stack([y, y[::-1]], axis=1)
+            _quiet_fit(est, X, labels)
+            return Fitted(rid, est, X, labels)
+
+        return Recipe(rid, fit)
+
+    return label_dtype_recipes(make, _X(60, 5))
+
+
 def _probed(candidates: list[Recipe]) -> list[Recipe]:
     """Fit each recipe once; a generic recipe the class refuses (e.g. sparse input) is left out.
 
@@ -525,8 +562,8 @@ def _probed(candidates: list[Recipe]) -> list[Recipe]:
     for r in candidates:
         try:
             fitted = r.fit()
-        except (ValueError, TypeError, NotImplementedError):
-            if r.id in ("sparse", "multioutput", "float32", "binary"):
+        except (ValueError, TypeError, NotImplementedError, OverflowError):
+            if r.id in ("sparse", "multioutput", "float32", "binary", *_LABEL_DTYPE_IDS):
                 continue
             raise
         out.append(Recipe(r.id, _first_then_fresh(fitted, r.fit), r.tags))

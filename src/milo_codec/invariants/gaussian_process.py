@@ -152,6 +152,12 @@ def _node_state(node: NodeModel) -> dict[str, Any]:
     return node.state.fields_by_json_name() if node.state is not None else {}
 
 
+def _same_label_type(a: np.dtype, b: np.dtype) -> bool:
+    """Equal dtypes, or strings held as str and as object: a one-vs-rest wrapper's label
+    binarizer keeps object labels as a str array."""
+    return a == b or {a.kind, b.kind} == {"U", "O"}
+
+
 def gpc_base(params: dict, state: dict, path: str) -> list[Problem]:
     """base_estimator_ is the binary classifier, or the multi-class wrapper of binary ones."""
     base, classes = state.get("base_estimator_"), state.get("classes_")
@@ -174,7 +180,7 @@ def gpc_base(params: dict, state: dict, path: str) -> list[Problem]:
     if not (
         isinstance(base_classes, np.ndarray)
         and base_classes.shape == classes.shape
-        and base_classes.dtype == classes.dtype
+        and _same_label_type(base_classes.dtype, classes.dtype)
         and bool((base_classes == classes).all())
     ):
         return [Problem(f"{at}.state.classes_", "must be the model's classes_")]

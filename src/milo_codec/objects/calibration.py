@@ -35,7 +35,13 @@ CALIBRATOR_SCHEMAS: dict[str, str] = {
 }
 
 # Label arrays a classifier's classes_ may be (LabelEncoder output).
-_LABELS = tuple((dt, 1) for dt in ("int64", "int32", "float64", "float32", "bool", "U", "object"))
+_LABELS = tuple(
+    (dt, 1)
+    for dt in (
+        *("int64", "int32", "float64", "float32", "bool", "U", "object"),
+        *("uint8", "int8", "int16", "uint16", "uint32", "uint64"),
+    )
+)
 
 _FIELDS: dict[str, k.OneOf] = {
     # An alias when the classifier is CalibratedClassifierCV's own estimator (a FrozenEstimator
