@@ -142,6 +142,17 @@ def test_parse_errors_name_the_byte_offset() -> None:
     assert (
         str(info.value.problems[0]) == "$: duplicate key 'a': every key may appear once per object"
     )
+    nested = b'{"model": {"state": [{"ok": 1}, {"w x": {"b": 1, "c": 2, "b": 3}}], "a": 1, "a": 2}}'
+    with pytest.raises(ParseError) as info:
+        milo_codec.loads(nested)
+    assert str(info.value.problems[0]) == (
+        "$.model: duplicate key 'a': every key may appear once per object"
+    )
+    with pytest.raises(ParseError) as info:
+        milo_codec.loads(nested.replace(b'"a": 2', b'"d": 2'))
+    assert str(info.value.problems[0]) == (
+        "$.model.state[1][\"w x\"]: duplicate key 'b': every key may appear once per object"
+    )
     with pytest.raises(ParseError) as info:
         milo_codec.loads(b'{"a": [1, 2,]}')
     assert str(info.value.problems[0]) == "$: byte 12 (line 1, column 13): Expecting value"

@@ -15,21 +15,34 @@ from milo_codec.errors import ParseError, Problem
 from milo_codec.limits import DEFAULT_LIMITS, Limits, exceeded
 from milo_codec.parse_limits import scan
 from milo_codec.parse_text import text_facts
+from milo_codec.paths import child
 
 
-class _Duplicate(ValueError):
-    pass
+class _Pairs(list):
+    """An object's members as read, kept when a key repeats so the error can say where."""
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _keep_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any] | _Pairs:
     out = dict(pairs)
-    if len(out) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _Duplicate(key)
-            seen.add(key)
-    return out
+    return out if len(out) == len(pairs) else _Pairs(pairs)
+
+
+def _first_duplicate(value: Any) -> tuple[str, str] | None:
+    """The path of the first object (in document order) that repeats a key, and the key."""
+    stack: list[tuple[str, Any]] = [("$", value)]
+    while stack:
+        path, v = stack.pop()
+        if type(v) is _Pairs:
+            seen: set[str] = set()
+            for key, _ in v:
+                if key in seen:
+                    return path, key
+                seen.add(key)
+        elif type(v) is dict:
+            stack.extend((child(path, k), x) for k, x in reversed(v.items()))
+        elif type(v) is list:
+            stack.extend((child(path, i), x) for i, x in reversed(list(enumerate(v))))
+    return None
 
 
 def _reject_constant(name: str) -> Any:
@@ -130,9 +143,9 @@ def _parse(data: bytes | str, limits: Limits) -> Any:
         return fast
     # The reference parser names the offending byte.
     try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
-    except _Duplicate as e:
-        raise _fail(f"duplicate key {e.args[0]!r}: every key may appear once per object") from None
+        value = json.loads(
+            text, object_pairs_hook=_keep_duplicates, parse_constant=_reject_constant
+        )
     except json.JSONDecodeError as e:
         offset = len(text[: e.pos].encode("utf-8", "surrogatepass"))
         raise _fail(f"byte {offset} (line {e.lineno}, column {e.colno}): {e.msg}") from None
@@ -140,8 +153,15 @@ def _parse(data: bytes | str, limits: Limits) -> Any:
         raise _fail(str(e)) from None
     except RecursionError:
         raise _fail("the document is nested too deeply") from None
-    # Accepted by the reference parser but not by the strict one: e.g. a lone surrogate escape.
+    duplicate = _first_duplicate(value)
     del value
+    if duplicate is not None:
+        where, key = duplicate
+        raise ParseError(
+            "The file is not strict JSON.",
+            [Problem(where, f"duplicate key {key!r}: every key may appear once per object")],
+        )
+    # Accepted by the reference parser but not by the strict one: e.g. a lone surrogate escape.
     raise _fail(refusal or "not strict JSON")
 
 
