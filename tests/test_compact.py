@@ -21,6 +21,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import Ridge
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
+from sklearn.tree._tree import NODE_DTYPE
 
 import milo_codec
 from milo_codec import (
@@ -354,3 +355,23 @@ def test_the_cli_reads_a_compact_file_in_place(
     monkeypatch.setattr(api, "_read_all", whole)
     assert cli(["inspect", str(path)]) == 0
     assert cli(["convert", str(path), str(tmp_path / "ridge.json"), "--to", "readable"]) == 0
+
+
+def test_nonzero_padding_in_a_records_block_is_refused() -> None:
+    """A tree's nodes are 64-byte records with 7 bytes of padding: they must be zero, so no
+    two compact files hold the same model (and digest) with different bytes."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    tree = DecisionTreeClassifier(random_state=0).fit(X, Y > 0)
+    parts = members_of(milo_codec.dumps(tree, compact=True))
+    doc = json.loads(parts[0][1])
+    nodes = doc["model"]["state"]["tree_"]["tree"]["nodes"]["recarray"]
+    name = nodes["member"]
+    block = dict(parts)[name]
+    header = len(npy_header(np.dtype(NODE_DTYPE), (len(block) // 64,)))
+    assert milo_codec.loads(archive(parts)).get_depth() == tree.get_depth()
+    for offset in (57, 63, 64 * 3 + 60):  # padding bytes of the first and fourth node
+        bad = bytearray(block)
+        bad[header + offset] = 1
+        kind, paths = refusal(archive([(n, bytes(bad) if n == name else b) for n, b in parts]))
+        assert (kind, paths) == (SchemaError, ["$.model.state.tree_.tree.nodes.recarray.member"])

@@ -705,6 +705,36 @@ def _parse_records_dtype(
     return dtype, names, formats
 
 
+@functools.lru_cache(maxsize=256)
+def _padding(dtype: np.dtype) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...] | None]:
+    """The bytes of a record outside every field, and, for a record of whole 8-byte words,
+    each word that holds some of them with a mask of those bytes (little-endian)."""
+    covered = np.zeros(dtype.itemsize, dtype=bool)
+    for name in dtype.names or ():
+        sub, offset = dtype.fields[name][:2]  # type: ignore[index]
+        covered[offset : offset + sub.itemsize] = True
+    padding = tuple(np.flatnonzero(~covered).tolist())
+    if dtype.itemsize % 8:
+        return padding, None
+    masks: dict[int, int] = {}
+    for b in padding:
+        masks[b // 8] = masks.get(b // 8, 0) | 0xFF << (8 * (b % 8))
+    return padding, tuple(masks.items())
+
+
+def _nonzero_padding(records: np.ndarray) -> bool:
+    """Whether a records block has a nonzero byte outside its fields: one masked pass over
+    each word that holds padding (a tree's nodes: one word in eight)."""
+    itemsize = records.dtype.itemsize
+    padding, words = _padding(records.dtype)
+    flat = records.reshape(-1)
+    if words is None:
+        raw = flat.view(np.uint8).reshape(flat.shape[0], itemsize)
+        return bool(raw[:, list(padding)].any())
+    raw = flat.view(np.uint64).reshape(flat.shape[0], itemsize // 8)
+    return any(bool((raw[:, w] & np.uint64(mask)).any()) for w, mask in words)
+
+
 def decode_recarray(payload: Any) -> np.ndarray:
     in_member = isinstance(payload, dict) and "member" in payload and "columns" not in payload
     p = _expect_keys(
@@ -716,6 +746,12 @@ def decode_recarray(payload: Any) -> np.ndarray:
     check_array(n, dtype.itemsize)
     if in_member:  # compact mode: the records as one block
         out = read_member(p, p["member"], dtype, shape, ("member",))
+        if _nonzero_padding(out):
+            raise DecodeProblem(
+                ("member",),
+                "bytes outside every field (padding) must be zero; re-export the file "
+                "(schemas/README.md §1.2)",
+            )
         charge_array(n, dtype.itemsize)
         record_hash(p, block_hash(out))  # the records block, as written (digest.py)
         return out
