@@ -729,8 +729,8 @@ def _nonzero_padding(records: np.ndarray) -> bool:
     padding, words = _padding(records.dtype)
     flat = records.reshape(-1)
     if words is None:
-        raw = flat.view(np.uint8).reshape(flat.shape[0], itemsize)
-        return bool(raw[:, list(padding)].any())
+        octets = flat.view(np.uint8).reshape(flat.shape[0], itemsize)
+        return bool(octets[:, list(padding)].any())
     raw = flat.view(np.uint64).reshape(flat.shape[0], itemsize // 8)
     return any(bool((raw[:, w] & np.uint64(mask)).any()) for w, mask in words)
 
