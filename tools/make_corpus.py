@@ -495,7 +495,7 @@ CASES = [
         "alpha given twice (most parsers keep the last silently)",
         _duplicate_key,
         "ParseError",
-        "$",
+        "$.model.params",
     ),
     Case(
         "json-bare-nan",
