@@ -515,6 +515,11 @@ def first_recipe(cls: type) -> Recipe:
 
 
 def _candidates(cls: type) -> list[Recipe]:
+    recipes = _own_candidates(cls)
+    return recipes + _input_dtype_recipes(recipes[0])
+
+
+def _own_candidates(cls: type) -> list[Recipe]:
     name = cls.__name__
     family = _family_recipes(name)
     if family is not None:
@@ -535,6 +540,36 @@ def _candidates(cls: type) -> list[Recipe]:
     return _transformer_recipes(cls)
 
 
+# Integer features (pixel values, counts) and float32 or integer regression targets:
+# estimators that keep their training data keep its dtype. An estimator whose first recipe
+# has no dense float features (or no float targets) leaves them out.
+_INPUT_DTYPES = (("X", "uint8"), ("X", "int64"), ("y", "float32"), ("y", "int64"))
+_INPUT_DTYPE_IDS = tuple(f"{dtype}-{part}" for part, dtype in _INPUT_DTYPES)
+
+
+def _input_dtype_recipes(template: Recipe) -> list[Recipe]:
+    def make(part: str, dtype: str) -> Recipe:
+        def fit() -> Fitted:
+            first = template.fit()
+            X, y = first.X, first.y
+            data = X if part == "X" else y
+            if not (isinstance(data, np.ndarray) and data.dtype.kind == "f"):
+                raise ValueError(f"the first recipe has no dense float {part}")
+            if part == "X" and data.ndim == 2:
+                X = np.round(np.abs(X) * 20).astype(dtype)
+            elif part == "y":
+                y = (np.round(y * 10) if dtype == "int64" else y).astype(dtype)
+            else:
+                raise ValueError("the first recipe's features are not a matrix")
+            est = first.estimator  # fitted afresh by the template: refit as it is
+            _quiet_fit(est, X) if y is None else _quiet_fit(est, X, y)
+            return Fitted(f"{dtype}-{part}", est, X, y)
+
+        return Recipe(f"{dtype}-{part}", fit)
+
+    return [make(part, dtype) for part, dtype in _INPUT_DTYPES]
+
+
 def _family_label_recipes(template: Recipe) -> list[Recipe]:
     """The label dtypes, fitted with the settings of the family's first recipe."""
 
@@ -552,6 +587,9 @@ def _family_label_recipes(template: Recipe) -> list[Recipe]:
     return label_dtype_recipes(make, _X(60, 5))
 
 
+_SKIPPABLE = (*_LABEL_DTYPE_IDS, *_INPUT_DTYPE_IDS)
+
+
 def _probed(candidates: list[Recipe]) -> list[Recipe]:
     """Fit each recipe once; a generic recipe the class refuses (e.g. sparse input) is left out.
 
@@ -563,7 +601,7 @@ def _probed(candidates: list[Recipe]) -> list[Recipe]:
         try:
             fitted = r.fit()
         except (ValueError, TypeError, NotImplementedError, OverflowError):
-            if r.id in ("sparse", "multioutput", "float32", "binary", *_LABEL_DTYPE_IDS):
+            if r.id in ("sparse", "multioutput", "float32", "binary", *_SKIPPABLE):
                 continue
             raise
         out.append(Recipe(r.id, _first_then_fresh(fitted, r.fit), r.tags))
