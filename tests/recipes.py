@@ -540,10 +540,11 @@ def _own_candidates(cls: type) -> list[Recipe]:
     return _transformer_recipes(cls)
 
 
-# Integer features (pixel values, counts) and float32 or integer regression targets:
-# estimators that keep their training data keep its dtype. An estimator whose first recipe
-# has no dense float features (or no float targets) leaves them out.
-_INPUT_DTYPES = (("X", "uint8"), ("X", "int64"), ("y", "float32"), ("y", "int64"))
+# Integer features (pixel values, counts), features with missing values, and float32 or
+# integer regression targets: estimators that keep their training data keep its dtype. An
+# estimator whose first recipe has no dense float features (or no float targets), or that
+# refuses missing values, leaves them out.
+_INPUT_DTYPES = (("X", "uint8"), ("X", "int64"), ("X", "nan"), ("y", "float32"), ("y", "int64"))
 _INPUT_DTYPE_IDS = tuple(f"{dtype}-{part}" for part, dtype in _INPUT_DTYPES)
 
 
@@ -555,7 +556,9 @@ def _input_dtype_recipes(template: Recipe) -> list[Recipe]:
             data = X if part == "X" else y
             if not (isinstance(data, np.ndarray) and data.dtype.kind == "f"):
                 raise ValueError(f"the first recipe has no dense float {part}")
-            if part == "X" and data.ndim == 2:
+            if part == "X" and data.ndim == 2 and dtype == "nan":
+                X = np.where(_rng(4).rand(*X.shape) < 0.1, np.nan, X)
+            elif part == "X" and data.ndim == 2:
                 X = np.round(np.abs(X) * 20).astype(dtype)
             elif part == "y":
                 y = (np.round(y * 10) if dtype == "int64" else y).astype(dtype)
