@@ -564,7 +564,9 @@ def _input_dtype_recipes(template: Recipe) -> list[Recipe]:
                 y = (np.round(y * 10) if dtype == "int64" else y).astype(dtype)
             else:
                 raise ValueError("the first recipe's features are not a matrix")
-            est = first.estimator  # fitted afresh by the template: refit as it is
+            # the template fitted it afresh: refit it as it is (a clone would re-create a
+            # search's frozen scipy distributions, which milo refuses to write)
+            est = first.estimator
             _quiet_fit(est, X) if y is None else _quiet_fit(est, X, y)
             return Fitted(f"{dtype}-{part}", est, X, y)
 
