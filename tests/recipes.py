@@ -400,6 +400,7 @@ def _categorical_recipes(cls: type, make: Callable[..., Recipe]) -> list[Recipe]
             make("str-categories", Xs, y=y),
             make("binary-target", Xi, y=_y_class(60, 2)),
             make("multiclass-target", Xn, y=yc),
+            _transformer_dataframe_recipe(cls, Xi, y),
         ]
     out = [
         make("int-categories", Xi),
@@ -437,6 +438,7 @@ def _categorical_recipes(cls: type, make: Callable[..., Recipe]) -> list[Recipe]
             )
         )
         out.append(make("infrequent", Xi, lambda: cls(max_categories=3)))
+    out.append(_transformer_dataframe_recipe(cls, Xi, None))
     out.append(_pandas_output_recipe(cls, Xi))
     return out
 
@@ -516,7 +518,12 @@ def first_recipe(cls: type) -> Recipe:
 
 def _candidates(cls: type) -> list[Recipe]:
     recipes = _own_candidates(cls)
-    return recipes + _input_dtype_recipes(recipes[0])
+    own = {r.id for r in recipes}
+    return recipes + [
+        r
+        for r in _input_dtype_recipes(recipes[0])
+        if r.id != "dataframe-X" or "dataframe" not in own
+    ]
 
 
 def _own_candidates(cls: type) -> list[Recipe]:
@@ -540,11 +547,15 @@ def _own_candidates(cls: type) -> list[Recipe]:
     return _transformer_recipes(cls)
 
 
-# Integer features (pixel values, counts), features with missing values, and float32 or
-# integer regression targets: estimators that keep their training data keep its dtype. An
-# estimator whose first recipe has no dense float features (or no float targets), or that
-# refuses missing values, leaves them out.
-_INPUT_DTYPES = (("X", "uint8"), ("X", "int64"), ("X", "nan"), ("y", "float32"), ("y", "int64"))
+# Integer features (pixel values, counts), features with missing values, a DataFrame (its
+# column names become feature_names_in_), and float32 or integer regression targets:
+# estimators that keep their training data keep its dtype. An estimator whose first recipe
+# has no dense float features (or no float targets), or that refuses missing values, leaves
+# them out.
+_INPUT_DTYPES = (
+    *(("X", kind) for kind in ("uint8", "int64", "nan", "dataframe")),
+    *(("y", dtype) for dtype in ("float32", "int64")),
+)
 _INPUT_DTYPE_IDS = tuple(f"{dtype}-{part}" for part, dtype in _INPUT_DTYPES)
 
 
@@ -558,6 +569,10 @@ def _input_dtype_recipes(template: Recipe) -> list[Recipe]:
                 raise ValueError(f"the first recipe has no dense float {part}")
             if part == "X" and data.ndim == 2 and dtype == "nan":
                 X = np.where(_rng(4).rand(*X.shape) < 0.1, np.nan, X)
+            elif part == "X" and data.ndim == 2 and dtype == "dataframe":
+                import pandas as pd
+
+                X = pd.DataFrame(X, columns=[f"feature_{i}" for i in range(X.shape[1])])
             elif part == "X" and data.ndim == 2:
                 X = np.round(np.abs(X) * 20).astype(dtype)
             elif part == "y":
