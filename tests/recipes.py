@@ -519,11 +519,10 @@ def first_recipe(cls: type) -> Recipe:
 def _candidates(cls: type) -> list[Recipe]:
     recipes = _own_candidates(cls)
     own = {r.id for r in recipes}
-    return recipes + [
-        r
-        for r in _input_dtype_recipes(recipes[0])
-        if r.id != "dataframe-X" or "dataframe" not in own
-    ]
+    inputs = _input_dtype_recipes(recipes[0])
+    # a class with a DataFrame recipe of its own needs no second one
+    inputs = [r for r in inputs if r.id != "dataframe-X" or "dataframe" not in own]
+    return [*recipes, *inputs, _partial_fit_recipe(recipes[0])]
 
 
 def _own_candidates(cls: type) -> list[Recipe]:
@@ -590,6 +589,36 @@ def _input_dtype_recipes(template: Recipe) -> list[Recipe]:
     return [make(part, dtype) for part, dtype in _INPUT_DTYPES]
 
 
+def _partial_fit_recipe(template: Recipe) -> Recipe:
+    """The first recipe's data in three partial_fit calls (a model that only partial_fit has
+    seen lacks what fit alone sets, e.g. n_iter_)."""
+
+    def fit() -> Fitted:
+        first = template.fit()
+        est = clone(first.estimator)
+        if not hasattr(est, "partial_fit"):
+            raise ValueError("no partial_fit")
+        X, y = first.X, first.y
+        third = X.shape[0] // 3 if hasattr(X, "shape") else len(X) // 3
+        for k in range(3):
+            rows = slice(k * third, (k + 1) * third)
+            if y is None:
+                _quiet(est.partial_fit, X[rows])
+            elif is_classifier(est):
+                _quiet(est.partial_fit, X[rows], y[rows], classes=np.unique(y))
+            else:
+                _quiet(est.partial_fit, X[rows], y[rows])
+        return Fitted("partial-fit", est, X, y)
+
+    return Recipe("partial-fit", fit)
+
+
+def _quiet(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return method(*args, **kwargs)
+
+
 def _family_label_recipes(template: Recipe) -> list[Recipe]:
     """The label dtypes, fitted with the settings of the family's first recipe."""
 
@@ -607,7 +636,7 @@ def _family_label_recipes(template: Recipe) -> list[Recipe]:
     return label_dtype_recipes(make, _X(60, 5))
 
 
-_SKIPPABLE = (*_LABEL_DTYPE_IDS, *_INPUT_DTYPE_IDS)
+_SKIPPABLE = (*_LABEL_DTYPE_IDS, *_INPUT_DTYPE_IDS, "partial-fit")
 
 
 def _probed(candidates: list[Recipe]) -> list[Recipe]:
