@@ -83,9 +83,7 @@ def _y_reg(X: np.ndarray, seed: int = 2) -> np.ndarray:
 
 
 def _quiet_fit(est: Any, *args: Any) -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return est.fit(*args)
+    return _quiet(est.fit, *args)
 
 
 # ---------------------------------------------------------------------------
@@ -563,6 +561,9 @@ def _input_dtype_recipes(template: Recipe) -> list[Recipe]:
         def fit() -> Fitted:
             first = template.fit()
             X, y = first.X, first.y
+            if isinstance(X, np.ndarray) and y is not None and len(y) != len(X):
+                # the recipe queries other rows than it fitted: features for its targets
+                X = _X(len(y), X.shape[1]) if X.ndim == 2 else X
             data = X if part == "X" else y
             if not (isinstance(data, np.ndarray) and data.dtype.kind == "f"):
                 raise ValueError(f"the first recipe has no dense float {part}")
