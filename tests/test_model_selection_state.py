@@ -19,6 +19,7 @@ import pytest
 import scipy.stats as st
 from equality import assert_identical
 from recipes_model_selection import RECIPES
+from sklearn.base import clone
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, get_scorer, make_scorer
@@ -185,6 +186,28 @@ def test_distributions_draw_the_same_candidates_after_loading() -> None:
     original = search.param_distributions["intercept_scaling"]
     again = loaded.param_distributions["intercept_scaling"]
     assert_identical(original.rvs(size=4), again.rvs(size=4), "own random state")
+
+
+def test_cloned_searches_keep_their_deep_copied_distributions() -> None:
+    # clone deep-copies a search's distributions; the copies differ from freshly frozen ones
+    # only in attribute order and in holding a copy of numpy's global generator
+    template = RandomizedSearchCV(
+        LogisticRegression(),
+        {"C": st.loguniform(1e-2, 1e2), "tol": st.uniform(1e-4, 1e-3)},
+        n_iter=3,
+        cv=2,
+        random_state=0,
+    )
+    for search in (clone(template), clone(template).fit(_X, _Y)):
+        loaded = _round_trip(search)
+        assert_identical(search.get_params(deep=False), loaded.get_params(deep=False), "params")
+        before = list(ParameterSampler(search.param_distributions, 5, random_state=1))
+        after = list(ParameterSampler(loaded.param_distributions, 5, random_state=1))
+        assert_identical(before, after, "candidates")
+        own = search.param_distributions["C"].dist._random_state
+        again = loaded.param_distributions["C"].dist._random_state
+        assert own is not np.random.mtrand._rand
+        assert_identical(own.get_state(), again.get_state(), "copied global generator")
 
 
 def _refusal(est: Any) -> str:

@@ -480,6 +480,10 @@ def _number_ok(x: Any) -> bool:
     return type(x) in (int, float, np.int64, np.float64)
 
 
+def _attributes(v: Any) -> dict[str, Any]:
+    return dict(sorted(vars(v).items()))
+
+
 def _encode_distribution(v: Any, encode: Encode, path: str) -> Any:
     name = _distribution_name(v)
     if name is None:
@@ -494,8 +498,10 @@ def _encode_distribution(v: Any, encode: Encode, path: str) -> Any:
         raise TypeError(f"{name} distributions whose parameters are not plain numbers")
     rs = v.dist._random_state
     again = _distribution_table()[name](*args, **kwds)
-    mine, theirs = dict(vars(v)), dict(vars(again))
-    mine["dist"], theirs["dist"] = dict(vars(v.dist)), dict(vars(again.dist))
+    # Attribute order is not state: a deep copy (as ``clone`` makes of a search's
+    # distributions) re-attaches scipy's generated argument parsers after the rest.
+    mine, theirs = _attributes(v), _attributes(again)
+    mine["dist"], theirs["dist"] = _attributes(v.dist), _attributes(again.dist)
     mine["dist"].pop("_random_state"), theirs["dist"].pop("_random_state")
     if not same_state(mine, theirs, generated=True):
         raise TypeError(f"{name} distributions whose attributes were changed after freezing")
