@@ -177,7 +177,18 @@ def _classifier_recipes(cls: type) -> list[Recipe]:
     return out
 
 
-_LABEL_DTYPES = ("uint8", "int8", "int32", "float64", "float32")
+# every integer width but int64 (the usual labels, in every classifier's own recipes)
+_LABEL_DTYPES = (
+    "int8",
+    "uint8",
+    "int16",
+    "uint16",
+    "int32",
+    "uint32",
+    "uint64",
+    "float64",
+    "float32",
+)
 # A classifier that takes only some kinds of labels (e.g. binary ones) leaves the others out.
 _LABEL_DTYPE_IDS = ("bool-labels", *(f"{d}-labels" for d in _LABEL_DTYPES), "object-labels")
 
@@ -550,7 +561,8 @@ def _own_candidates(cls: type) -> list[Recipe]:
 # has no dense float features (or no float targets), or that refuses missing values, leaves
 # them out.
 _INPUT_DTYPES = (
-    *(("X", kind) for kind in ("uint8", "int64", "nan", "dataframe")),
+    *(("X", kind) for kind in ("uint8", "int16", "uint16", "uint32", "int64", "uint64")),
+    *(("X", kind) for kind in ("nan", "dataframe")),
     *(("y", dtype) for dtype in ("float32", "int64")),
 )
 _INPUT_DTYPE_IDS = tuple(f"{dtype}-{part}" for part, dtype in _INPUT_DTYPES)
@@ -579,9 +591,7 @@ def _input_dtype_recipes(template: Recipe) -> list[Recipe]:
                 y = (np.round(y * 10) if dtype == "int64" else y).astype(dtype)
             else:
                 raise ValueError("the first recipe's features are not a matrix")
-            # the template fitted it afresh: refit it as it is (a clone would re-create a
-            # search's frozen scipy distributions, which milo refuses to write)
-            est = first.estimator
+            est = clone(first.estimator)
             _quiet_fit(est, X) if y is None else _quiet_fit(est, X, y)
             return Fitted(f"{dtype}-{part}", est, X, y)
 
