@@ -21,6 +21,7 @@ from equality import assert_identical
 from recipes import INFERENCE_METHODS, Fitted, recipes_for
 
 import milo_codec
+from milo_codec.convert import convert
 from milo_codec.values import members
 
 
@@ -124,8 +125,12 @@ def test_round_trip_is_identical(recipe: Any) -> None:
 
     # Compact mode as written by default (small blocks as numbers, large ones as members)
     # holds the same model: the same digest.
-    report = milo_codec.validate(milo_codec.dumps(original, compact=True))
+    default_blob = milo_codec.dumps(original, compact=True)
+    report = milo_codec.validate(default_blob)
     assert report.ok and report.digest == json.loads(text)["digest"]["sha256"]
+    # Converting moves each block between the modes exactly as dump places it.
+    assert convert(text.encode(), compact=True) == default_blob
+    assert convert(default_blob, compact=False) == text.encode()
 
     # Compact mode, with every numeric block (not only large ones) as a .npy member.
     with _every_block_a_member():

@@ -64,17 +64,19 @@ def read_document(
     parser: Callable[[Any], Any] | None = None,
     expected_digest: str | None = None,
     members: MemberSource | None = None,
+    decoded: dict[int, Any] | None = None,
 ) -> tuple[NodeModel, str]:
     """The validated, invariant-checked, inert model node and its digest.
 
     ``data`` is a readable document, a compact archive's bytes, or an opened ``Archive``.
+    ``decoded`` receives every numeric block and float32 scalar, by the id of its payload.
     """
     data = open_archive(data, limits)
     if isinstance(data, Archive):
         members = data
     doc = parse_document(data, limits) if parser is None else parser(data)
     check_versions(doc)
-    with reading_members(members):
+    with reading_members(members, decoded):
         node, envelope = _validate(doc, limits)
         if members is not None:
             _check_members(members, envelope)
@@ -386,18 +388,22 @@ def _document(estimator: Any) -> tuple[dict, dict[str, np.ndarray], str]:
         "model": model,
     }
     try:
-        _, digest = read_document(
-            to_manifest_text(tree),
-            NO_ARRAY_LIMITS,
-            parser=parse_own_output,
-            members=SinkSource(sink),
-        )
+        digest = check_tree(tree, sink)
     except (DocumentError, VersionError) as e:
         raise UnsupportedModelError(
             f"{type(estimator).__name__} produced a document its own schema refuses, so nothing "
             f"was written:\n{e}"
         ) from e
     return tree, dict(sink.blocks), digest
+
+
+def check_tree(tree: dict, sink: MemberSink) -> str:
+    """The digest of a document about to be written, checked as ``load`` would check it,
+    with each block served from its array (every block is a member of ``sink``)."""
+    _, digest = read_document(
+        to_manifest_text(tree), NO_ARRAY_LIMITS, parser=parse_own_output, members=SinkSource(sink)
+    )
+    return digest
 
 
 _MODEL_MEMBER = '\n  "model": '  # the envelope's last member, at the writer's top-level indent

@@ -17,6 +17,7 @@ from pydantic import GetCoreSchemaHandler, ValidationError
 from pydantic_core import PydanticCustomError, SchemaValidator, core_schema
 
 from milo_codec.values import arrays, objects
+from milo_codec.values.members import record_decoded
 from milo_codec.values.problems import DecodeProblem
 from milo_codec.values.scalars import NONFINITE_NAMES, NUMPY_SCALARS, decode_numpy_scalar
 
@@ -215,6 +216,8 @@ class NumpyScalar(Kind):
                 problem = bounds.check(x)
                 if problem:
                     raise DecodeProblem((name,), problem)
+            if name == "float32":
+                record_decoded(d, x)  # written in float32's own shortest text (convert.py)
             return x
 
         if name not in NUMPY_SCALARS:

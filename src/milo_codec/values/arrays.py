@@ -29,6 +29,7 @@ from milo_codec.values.members import (
     is_numeric,
     member_for,
     read_member,
+    record_decoded,
     record_hash,
 )
 from milo_codec.values.problems import DecodeProblem
@@ -567,6 +568,13 @@ def _collect_objects(
 
 
 def decode_ndarray(payload: Any, decode_element: ElementDecoder | None) -> np.ndarray:
+    arr = _decode_ndarray(payload, decode_element)
+    if arr.dtype.kind in "biuf":
+        record_decoded(payload, arr)
+    return arr
+
+
+def _decode_ndarray(payload: Any, decode_element: ElementDecoder | None) -> np.ndarray:
     in_member = isinstance(payload, dict) and "member" in payload and "data" not in payload
     p = _expect_keys(
         payload,
@@ -736,6 +744,12 @@ def _nonzero_padding(records: np.ndarray) -> bool:
 
 
 def decode_recarray(payload: Any) -> np.ndarray:
+    records = _decode_recarray(payload)
+    record_decoded(payload, records)
+    return records
+
+
+def _decode_recarray(payload: Any) -> np.ndarray:
     in_member = isinstance(payload, dict) and "member" in payload and "columns" not in payload
     p = _expect_keys(
         payload, {"shape", "fields", "offsets", "itemsize", "member" if in_member else "columns"}

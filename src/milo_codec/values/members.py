@@ -136,8 +136,9 @@ class MemberSource(Protocol):
 class _Reading:
     """Per-load state: the member source (compact files) and the hashes of decoded blocks."""
 
-    def __init__(self, source: MemberSource | None) -> None:
+    def __init__(self, source: MemberSource | None, decoded: dict[int, Any] | None = None) -> None:
         self.source = source
+        self.decoded = decoded  # payload id → its value, for a caller that re-writes them
         self.hashes: dict[int, Any] = {}
         self.by_payload: dict[int, tuple[str, np.ndarray, Any]] = {}
         self.claimed: dict[str, int] = {}
@@ -150,8 +151,12 @@ _READING: contextvars.ContextVar[_Reading | None] = contextvars.ContextVar(
 
 
 @contextlib.contextmanager
-def reading_members(source: MemberSource | None) -> Iterator[_Reading]:
-    state = _Reading(source)
+def reading_members(
+    source: MemberSource | None, decoded: dict[int, Any] | None = None
+) -> Iterator[_Reading]:
+    """Read blocks from ``source``; with ``decoded``, also keep there each decoded numeric
+    array and float32 scalar by the id of its payload (alive as long as the document)."""
+    state = _Reading(source, decoded)
     token = _READING.set(state)
     try:
         yield state
@@ -195,6 +200,14 @@ def record_hash(owner: Any, value: Any) -> None:
     if state is not None:
         state.hashes[id(owner)] = value
         state.keep.append(owner)
+
+
+def record_decoded(owner: Any, value: Any) -> None:
+    """Keep a decoded value (a numeric or records array, a float32 scalar) for the caller
+    that asked for them."""
+    state = _READING.get()
+    if state is not None and state.decoded is not None:
+        state.decoded[id(owner)] = value
 
 
 def recorded_hash(owner: Any) -> Any:
