@@ -110,3 +110,26 @@ def test_loading_a_file_imports_only_what_its_classes_need(
     assert {m for m in codecs if m.count(".") == 5} == {
         f"milo_codec._generated.sklearn.{generated}.v1"
     }
+
+
+def test_validating_a_file_imports_no_scikit_learn(tmp_path: Path) -> None:
+    # Validation builds nothing: the installed version comes from the package's metadata.
+    milo_codec.dump(_logistic_regression(), tmp_path / "model.json")
+    code = f"import milo_codec\nassert milo_codec.validate({str(tmp_path / 'model.json')!r}).ok"
+    assert _sklearn(modules_after(code)) == set()
+
+
+def test_the_installed_version_is_the_one_scikit_learn_reports() -> None:
+    import sklearn
+
+    from milo_codec.pipeline import sklearn_version
+
+    done = subprocess.run(
+        [sys.executable, "-c", "from milo_codec.pipeline import sklearn_version as v; print(v())"],
+        env={**os.environ, "PYTHONPATH": SRC},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == sklearn_version() == sklearn.__version__

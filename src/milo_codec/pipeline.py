@@ -13,8 +13,10 @@ dump:  estimator → encode (exact-type registry lookup) → text → the load p
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import inspect
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -181,6 +183,15 @@ def _minor(version: str) -> tuple[int, ...] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
+def sklearn_version() -> str:
+    """The installed scikit-learn's version, without importing it when it is not imported
+    yet: validating a file builds nothing, and importing scikit-learn takes about a second."""
+    sklearn = sys.modules.get("sklearn")
+    if sklearn is not None:
+        return str(sklearn.__version__)
+    return importlib.metadata.version("scikit-learn")
+
+
 def check_versions(doc: Any) -> None:
     """Refuse files of another format version or scikit-learn minor release, before validation."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
@@ -194,12 +205,11 @@ def check_versions(doc: Any) -> None:
     producer = doc.get("producer")
     written = producer.get("scikit-learn") if isinstance(producer, dict) else None
     if isinstance(written, str) and _minor(written) is not None:
-        import sklearn
-
-        if _minor(written) != _minor(sklearn.__version__):
+        installed = sklearn_version()
+        if _minor(written) != _minor(installed):
             raise VersionError(
                 f"$.producer.scikit-learn: the model was written with scikit-learn {written}; this "
-                f"installation has {sklearn.__version__}. Fitted state is versioned per scikit-learn "
+                f"installation has {installed}. Fitted state is versioned per scikit-learn "
                 f"minor release: load it with scikit-learn {written.rsplit('.', 1)[0]}.*, or re-export it there."
             )
 
