@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import Ridge
+from sklearn.ensemble import HistGradientBoostingClassifier, VotingClassifier
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree._tree import NODE_DTYPE
@@ -156,6 +156,17 @@ def test_convert_writes_what_dump_writes_for_integers_beyond_64_bits(tmp_path: P
     for source in (readable, compact):
         assert convert(source, compact=True) == compact
         assert convert(source, compact=False) == readable
+
+
+@pytest.mark.parametrize("name", ["ndarray", "recarray"])
+def test_convert_moves_only_blocks_not_values_that_look_like_them(name: str) -> None:
+    """A Bunch keyed by estimator names may hold one key "ndarray" or "recarray"."""
+    X = np.random.RandomState(0).rand(60, 3)
+    model = VotingClassifier([(name, LogisticRegression())]).fit(X, (X[:, 0] > 0.5).astype(int))
+    readable, compact = milo_codec.dumps(model).encode(), milo_codec.dumps(model, compact=True)
+    assert f'"bunch": {{"{name}": ' in readable.decode()
+    assert convert(readable, compact=True) == compact
+    assert convert(compact, compact=False) == readable
 
 
 def test_inspect_shows_compact_arrays_as_numbers(

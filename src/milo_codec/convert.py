@@ -54,9 +54,10 @@ def _move_blocks(v: Any, decoded: dict[int, Any]) -> Any:
         return json_int(v)  # as the encoder gives it to the writers, so the bytes match dump's
     if type(v) is not dict:
         return v
+    # Only payloads the validation decoded as blocks: a Bunch may have a key "ndarray".
     if len(v) == 1 and type(v.get("ndarray")) is dict and id(v["ndarray"]) in decoded:
         return encode_ndarray(decoded[id(v["ndarray"])], _no_elements, "")
-    if len(v) == 1 and type(v.get("recarray")) is dict:
+    if len(v) == 1 and type(v.get("recarray")) is dict and id(v["recarray"]) in decoded:
         return encode_recarray(decoded[id(v["recarray"])], "")
     if type(decoded.get(id(v))) is np.float32:  # as the encoder writes it: its own digits
         return encode_numpy_scalar(decoded[id(v)])
