@@ -96,7 +96,8 @@ def schema_valid(doc: Any) -> bool:
 PYTHON_ONLY: dict[str, re.Pattern[str]] = {
     "§5.2 integer vs float by lexical form": re.compile(
         r"expected an integer$|expected a float|an integer or |an integer, |non-negative integer|"
-        r"expected one of .*(an integer|a number)|should be a valid integer"
+        r"expected one of .*(an integer|a number)|should be a valid integer|or a float|"
+        r"a float \(a number with a decimal point"
     ),
     "§5.3 array data vs shape and dtype": re.compile(
         r"data has shape|expected an array of \d+ items|expected (a|an) \w+, got|overflows|"
@@ -106,10 +107,10 @@ PYTHON_ONLY: dict[str, re.Pattern[str]] = {
     ),
     "§5.4 sparse structure": re.compile(r"indptr|indices"),
     "§5.5 structured arrays": re.compile(
-        r"offset|itemsize|field names|missing field|unknown field|column"
+        r"offset|itemsize|field names|duplicate field name|missing field|unknown field|column"
     ),
     "§5.7 closed tables and object kinds": re.compile(
-        r"random_state must not be a seed|invalid arguments for|must hold \d+ uint32"
+        r"random_state must not be a seed|invalid arguments for|must hold \d+ uint32|arguments"
     ),
     "§5.11 dict keys hashable and unique as Python values": re.compile(
         r"duplicate key|not hashable"
@@ -118,6 +119,18 @@ PYTHON_ONLY: dict[str, re.Pattern[str]] = {
 
 
 _OBJECT_KIND = re.compile(r"\.(" + "|".join(OBJECT_KINDS) + r")(\.|\[|$)")
+# An object array's element or a dict_items pair, which the schemas leave open (§5.13).
+_OPEN_ITEM = re.compile(r"(.*)\.ndarray\.data\[\d+\]|.*\.dict_items\[\d+\]\[[01]\]")
+
+
+def _open_item(doc: Any, path: str) -> bool:
+    found = _OPEN_ITEM.match(path)
+    if found is None or found.group(1) is None:  # a dict_items pair, or nothing open
+        return found is not None
+    payload = _at(doc, f"{found.group(1)}.ndarray")
+    return isinstance(payload, dict) and payload.get("dtype") == "object"
+
+
 _STEP = re.compile(r'\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]')
 
 
@@ -158,6 +171,8 @@ def python_only_reason(error: DocumentError, doc: Any = None) -> str | None:
             found = ["§5.3 array data vs shape and dtype"]  # the §3.1 view constraints
         if not found and _OBJECT_KIND.search(problem.path):
             found = ["§5.7 closed tables and object kinds"]
+        if not found and _open_item(doc, problem.path):
+            found = ["§5.13 generic values inside open containers"]
         if not found:
             return None
         reasons.add(found[0])

@@ -11,8 +11,20 @@ import numpy as np
 import pytest
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.kernel_ridge import KernelRidge
-from sklearn.linear_model import LinearRegression, LogisticRegression, RANSACRegressor, RidgeCV
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.linear_model import (
+    LinearRegression,
+    LogisticRegression,
+    RANSACRegressor,
+    RidgeCV,
+    TheilSenRegressor,
+)
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    OneHotEncoder,
+    OrdinalEncoder,
+    StandardScaler,
+)
+from sklearn.tree import DecisionTreeClassifier
 
 import milo_codec
 from milo_codec import (
@@ -173,13 +185,60 @@ def test_schema_errors_are_exact_and_all_reported(logistic_doc: dict) -> None:
     del logistic_doc["model"]["params"]["max_iter"]
     logistic_doc["model"]["state"]["coef_"]["ndarray"]["data"][0][1] = True
     assert _problems(logistic_doc) == [
-        "$.model.params.C: Input should be greater than 0",
+        "$.model.params.C: expected an integer > 0 or a float > 0",
         "$.model.params.max_iter: required field is missing",
         "$.model.params.penalty: expected 'elasticnet', 'l1', 'l2' or 'deprecated'",
-        '$.model.params.tol: expected an integer, a number, {"float64": ...} or '
+        '$.model.params.tol: expected an integer, a float, {"float64": ...} or '
         '{"float": "NaN" | "-NaN" | "Infinity" | "-Infinity"}',
         "$.model.state.coef_.ndarray.data[0][1]: expected a number, got a boolean",
     ]
+
+
+def _ordinal_doc() -> dict:
+    return _doc(OrdinalEncoder().fit(np.arange(12).reshape(4, 3)))
+
+
+def _set(doc: dict, path: str, value: Any) -> dict:
+    *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
+    node = doc
+    for p in parents:
+        node = node[p]
+    node[last] = value
+    return doc
+
+
+# A union whose alternatives read alike (lists of arrays of several dtypes) reports what is
+# wrong in the alternative that came closest; numbers say which of integer and float they take.
+UNION_ERRORS = {
+    "list of arrays, data too short": (
+        lambda: _set(_ordinal_doc(), "model.state.categories_.1.ndarray.data", [1, 5]),
+        "$.model.state.categories_[1].ndarray.data: data has shape [2] but shape says [4]",
+    ),
+    "list of arrays, huge shape": (
+        lambda: _set(_ordinal_doc(), "model.state.categories_.0.ndarray.shape", [2**62]),
+        "$.model.state.categories_[0].ndarray: declares 4,611,686,018,427,387,904 array elements",
+    ),
+    "integer out of range where floats are taken too": (
+        lambda: _set(_doc(DecisionTreeClassifier()), "model.params.min_samples_split", 1),
+        "$.model.params.min_samples_split: expected an integer ≥ 2 or a float > 0.0 and ≤ 1.0",
+    ),
+    "integer where only floats are taken": (
+        lambda: _set(
+            _doc(TheilSenRegressor(random_state=0).fit(X, X @ [1.0, 2.0, 3.0])),
+            "model.state.breakdown_",
+            0,
+        ),
+        "$.model.state.breakdown_: expected a float (a number with a decimal point or an "
+        "exponent, e.g. 1.0)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(UNION_ERRORS))
+def test_union_errors_name_what_is_wrong(case: str) -> None:
+    make, expected = UNION_ERRORS[case]
+    problems = [str(p) for p in milo_codec.validate(_text(make())).problems]
+    assert len(problems) == 1 and problems[0].startswith(expected), problems
 
 
 def test_invariant_errors_name_both_places(logistic_doc: dict) -> None:

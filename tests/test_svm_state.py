@@ -333,7 +333,7 @@ def degree_overflows_int(doc: dict) -> list[str]:
 
 def coef0_infinite(doc: dict) -> list[str]:
     doc["model"]["params"]["coef0"] = {"float": "Infinity"}
-    return ['$.model.params.coef0: expected an integer, a number or {"float64": ...}']
+    return ['$.model.params.coef0: expected an integer, a float or {"float64": ...}']
 
 
 def linear_coef_missing_a_row(s: dict) -> list[str]:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from pydantic import ValidationError
 
-from milo_codec.codecs.kinds import TAG_MARK
+from milo_codec.codecs.kinds import TAG_MARK, closest_alternatives
 from milo_codec.errors import Problem
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -45,7 +45,7 @@ _MESSAGES = {
 
 def problems_from(error: ValidationError, root: str = "$") -> list[Problem]:
     problems = []
-    for e in error.errors(include_url=False, include_input=False):
+    for e in closest_alternatives(error.errors(include_url=False, include_input=False)):
         message = _MESSAGES.get(e["type"], e["msg"])
         if e["type"] == "literal_error" and "expected" in e.get("ctx", {}):
             message = f"expected {e['ctx']['expected']}"

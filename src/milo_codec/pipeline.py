@@ -42,7 +42,7 @@ from milo_codec.errors import (
 from milo_codec.invariants import check_document
 from milo_codec.limits import DEFAULT_LIMITS, NO_ARRAY_LIMITS, Limits, reading
 from milo_codec.parse import no_cycle_collection, parse, parse_own_output
-from milo_codec.paths import child, json_path, problems_from
+from milo_codec.paths import child, closest_alternatives, json_path, problems_from
 from milo_codec.values.encode import ValueEncoder
 from milo_codec.values.inline import inline_blocks, place_blocks
 from milo_codec.values.members import MemberSink, MemberSource, reading_members, writing_members
@@ -122,7 +122,7 @@ def _validate(doc: Any, limits: Limits) -> tuple[NodeModel, Envelope]:
         with reading(limits):
             envelope = Envelope.model_validate(doc)
     except ValidationError as e:
-        over = [err for err in e.errors() if err["type"] == LIMIT_ERROR]
+        over = [err for err in closest_alternatives(e.errors()) if err["type"] == LIMIT_ERROR]
         if over:
             raise LimitError(
                 "The document exceeds a resource limit.",

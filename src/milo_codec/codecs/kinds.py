@@ -8,6 +8,7 @@ single key) picks the one kind that is checked, so an error is reported for that
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -23,6 +24,9 @@ from milo_codec.values.scalars import NONFINITE_NAMES, NUMPY_SCALARS, decode_num
 
 # Tags appear in pydantic error locations; the marker lets error paths drop them.
 TAG_MARK = "§"
+# Labels the alternatives of a union whose alternatives read alike ("an array or an array"):
+# its errors are those of the alternative that came closest (paths.py), not one summary.
+ALTERNATIVE_MARK = TAG_MARK + "alternative "
 
 
 def value_tag(v: Any) -> str:
@@ -153,7 +157,7 @@ class Float(Kind):
     """A finite Python float (a JSON number with a fraction or exponent)."""
 
     tag = TAG_MARK + "float"
-    describe = "a number"
+    describe = "a float"
     bounds: Bounds = field(default_factory=Bounds)
 
     def schema(self) -> core_schema.CoreSchema:
@@ -411,9 +415,12 @@ class NDArray(Kind):
                     f"{'str' if dt == 'U' else dt} ({nd}-D)" if nd >= 0 else dt
                     for dt, nd in allowed
                 )
+                # a dtype that is no dtype name as the file spells it: "NaN", {}, ""
+                known = family == "U" or dtype in (*arrays.NUMERIC_DTYPES, "object")
+                named = dtype if known else json.dumps(dtype)
                 raise DecodeProblem(
                     ("ndarray",),
-                    f"array is {dtype} ({ndim}-D); expected one of: {wanted}",
+                    f"array is {named} ({ndim}-D); expected one of: {wanted}",
                 )
             try:
                 return arrays.decode_ndarray(payload, decode_element)
@@ -734,8 +741,46 @@ def decode_any_element(v: Any, loc: tuple[str | int, ...]) -> Any:
         raise _first_problem(e, loc) from None
 
 
+def closest_alternatives(errors: list[Any]) -> list[Any]:
+    """The errors, keeping of each union whose alternatives read alike (two lists of arrays
+    of other dtypes) only those of the alternative that came closest: the fewest errors,
+    then the deepest. Its message names what is wrong, where "an array or an array" would not.
+    """
+    order: list[Any] = []  # errors, and in its first error's place each union's location
+    unions: dict[tuple, dict[str, list[Any]]] = {}
+    for e in errors:
+        loc = e["loc"]
+        at = next((i for i, p in enumerate(loc) if _is_alternative(p)), None)
+        if at is None:
+            order.append(e)
+            continue
+        where = tuple(loc[:at])
+        if where not in unions:
+            order.append(where)
+        # the label marked consumed, so that nested unions are resolved in turn
+        seen = {**e, "loc": (*loc[:at], TAG_MARK, *loc[at + 1 :])}
+        unions.setdefault(where, {}).setdefault(loc[at], []).append(seen)
+    out: list[Any] = []
+    for item in order:
+        if type(item) is not tuple:
+            out.append(item)
+            continue
+        alternatives = unions[item].values()
+        closest = max(alternatives, key=lambda es: (-len(es), max(map(_depth, es))))
+        out.extend(closest_alternatives(closest))
+    return out
+
+
+def _is_alternative(part: Any) -> bool:
+    return isinstance(part, str) and part.startswith(ALTERNATIVE_MARK)
+
+
+def _depth(error: Any) -> int:
+    return sum(1 for p in error["loc"] if not (isinstance(p, str) and p.startswith(TAG_MARK)))
+
+
 def _first_problem(e: ValidationError, loc: tuple[str | int, ...]) -> DecodeProblem:
-    err = e.errors()[0]
+    err = closest_alternatives(e.errors())[0]
     inner = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith(TAG_MARK)))
     return DecodeProblem((*loc, *inner), err["msg"])
 
@@ -767,9 +812,24 @@ class OneOf:
                 return k.schema()
             by_tag.setdefault(k.tag, []).append(k)
         choices: dict[Any, core_schema.CoreSchema] = {}
+        floats = [k for k in kinds if isinstance(k, Float)]
         for tag, same in by_tag.items():
-            if len(same) == 1:
+            bounded = any(isinstance(k, Int) and k.bounds != Bounds() for k in same)
+            if tag == Int.tag and floats and bounded:
+                # An integer out of range where floats are taken too (min_samples_split: an
+                # integer ≥ 2 or a float ≤ 1): say both, since JSON's 1 and 1.0 look alike.
+                choices[tag] = core_schema.custom_error_schema(
+                    core_schema.union_schema([k.schema() for k in same], mode="left_to_right"),
+                    custom_error_type="milo",
+                    custom_error_message=f"expected {_describe_alternatives([*same, *floats])}",
+                )
+            elif len(same) == 1:
                 choices[tag] = same[0].schema()
+            elif len({_describe_alternatives([k]) for k in same}) == 1:
+                choices[tag] = core_schema.union_schema(
+                    [(k.schema(), f"{ALTERNATIVE_MARK}{i}") for i, k in enumerate(same)],
+                    mode="left_to_right",
+                )
             else:  # e.g. two integer ranges: one message naming both
                 choices[tag] = core_schema.union_schema(
                     [k.schema() for k in same],
@@ -884,6 +944,8 @@ def _describe_expected(kinds: Sequence[Kind]) -> str:
             d = f'{{"{k.dtype}": ...}}'
         elif isinstance(k, Named):
             d = f'{{"{k.key}": ...}}'
+        elif isinstance(k, Float) and not any(isinstance(i, Int) for i in kinds):
+            d = "a float (a number with a decimal point or an exponent, e.g. 1.0)"
         else:
             d = k.describe
         if d not in parts:

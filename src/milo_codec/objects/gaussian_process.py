@@ -216,7 +216,7 @@ def _params_validator(name: str) -> SchemaValidator:
 
 
 def _first_problem(e: ValidationError, loc: tuple[str | int, ...]) -> DecodeProblem:
-    err = e.errors(include_url=False)[0]
+    err = k.closest_alternatives(e.errors(include_url=False))[0]
     inner = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith(k.TAG_MARK)))
     message = err["msg"]
     if err["type"] == "extra_forbidden":
