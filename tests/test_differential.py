@@ -115,6 +115,7 @@ PYTHON_ONLY: dict[str, re.Pattern[str]] = {
     "§5.11 dict keys hashable and unique as Python values": re.compile(
         r"duplicate key|not hashable"
     ),
+    "§5.14 members only in compact files": re.compile(r"array members exist only in compact"),
 }
 
 
