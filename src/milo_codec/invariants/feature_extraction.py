@@ -89,9 +89,6 @@ def _given_vocabulary(vocabulary: Any) -> dict[str, int] | None:
     return None
 
 
-_NOT_GIVEN = "must be the vocabulary parameter, term for term"
-
-
 def _same_vocabulary(given: Any, vocabulary: dict) -> bool:
     """Whether ``vocabulary`` is plainly the given one: the same terms in the same order with
     the same integer indices (a term list numbers its terms in order). False decides nothing:
@@ -129,7 +126,7 @@ def text_vocabulary(params: dict, state: dict, path: str) -> list[Problem]:
     expected = _given_vocabulary(given)
     actual = {k: _index(v) for k, v in vocabulary.items()}
     if expected is None or list(expected.items()) != list(actual.items()):
-        return [Problem(f"{st}.vocabulary_", _NOT_GIVEN)]
+        return [Problem(f"{st}.vocabulary_", "must be the vocabulary parameter, term for term")]
     return []
 
 

@@ -134,7 +134,8 @@ class MemberSource(Protocol):
 
 
 class _Reading:
-    """Per-load state: the member source (compact files) and the hashes of decoded blocks."""
+    """Per-load state: the member source (compact files), the hashes of decoded blocks and,
+    for a caller that asked (convert), the decoded values themselves."""
 
     def __init__(self, source: MemberSource | None, decoded: dict[int, Any] | None = None) -> None:
         self.source = source
