@@ -155,7 +155,7 @@ def composite_holds_a_number(doc: dict) -> str:
 
 def pairwise_callable_metric_name(doc: dict) -> str:
     _kernel_at(doc, "state", "kernel_")["params"]["metric"] = "precomputed"
-    return f"{S}.kernel_.kernel.params.metric: Input should be 'additive_chi2', 'chi2'"
+    return f"{S}.kernel_.kernel.params.metric: expected 'additive_chi2', 'chi2'"
 
 
 def pairwise_kwargs_n_jobs(doc: dict) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from pydantic import ValidationError
 
-from milo_codec.codecs.kinds import TAG_MARK, closest_alternatives
+from milo_codec.codecs.kinds import TAG_MARK, closest_alternatives, error_message
 from milo_codec.errors import Problem
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -37,17 +37,6 @@ def json_path(loc: Iterable[str | int], root: str = "$") -> str:
     return "".join(out)
 
 
-_MESSAGES = {
-    "extra_forbidden": "unknown field; remove it (fields are fixed by the schema)",
-    "missing": "required field is missing",
-}
-
-
 def problems_from(error: ValidationError, root: str = "$") -> list[Problem]:
-    problems = []
-    for e in closest_alternatives(error.errors(include_url=False, include_input=False)):
-        message = _MESSAGES.get(e["type"], e["msg"])
-        if e["type"] == "literal_error" and "expected" in e.get("ctx", {}):
-            message = f"expected {e['ctx']['expected']}"
-        problems.append(Problem(json_path(e["loc"], root), message))
-    return problems
+    errors = closest_alternatives(error.errors(include_url=False, include_input=False))
+    return [Problem(json_path(e["loc"], root), error_message(e)) for e in errors]

@@ -738,7 +738,7 @@ def decode_any_element(v: Any, loc: tuple[str | int, ...]) -> Any:
     try:
         return _validate_any(v)
     except ValidationError as e:
-        raise _first_problem(e, loc) from None
+        raise first_problem(e, loc) from None
 
 
 def closest_alternatives(errors: list[Any]) -> list[Any]:
@@ -779,10 +779,24 @@ def _depth(error: Any) -> int:
     return sum(1 for p in error["loc"] if not (isinstance(p, str) and p.startswith(TAG_MARK)))
 
 
-def _first_problem(e: ValidationError, loc: tuple[str | int, ...]) -> DecodeProblem:
-    err = closest_alternatives(e.errors())[0]
+_MESSAGES = {
+    "extra_forbidden": "unknown field; remove it (fields are fixed by the schema)",
+    "missing": "required field is missing",
+}
+
+
+def error_message(error: Any) -> str:
+    """A pydantic error's message in milo's words (pydantic's own for most kinds of error)."""
+    if error["type"] == "literal_error" and "expected" in error.get("ctx", {}):
+        return f"expected {error['ctx']['expected']}"
+    return _MESSAGES.get(error["type"], error["msg"])
+
+
+def first_problem(e: ValidationError, loc: tuple[str | int, ...]) -> DecodeProblem:
+    """The first problem of a nested validation, placed at ``loc`` in the document."""
+    err = closest_alternatives(e.errors(include_url=False, include_input=False))[0]
     inner = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith(TAG_MARK)))
-    return DecodeProblem((*loc, *inner), err["msg"])
+    return DecodeProblem((*loc, *inner), error_message(err))
 
 
 def _element_decoder(elements: OneOf) -> Any:
@@ -793,7 +807,7 @@ def _element_decoder(elements: OneOf) -> Any:
         try:
             return validator.validate_python(v)
         except ValidationError as e:
-            raise _first_problem(e, loc) from None
+            raise first_problem(e, loc) from None
 
     return decode
 

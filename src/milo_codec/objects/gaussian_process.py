@@ -215,17 +215,6 @@ def _params_validator(name: str) -> SchemaValidator:
     return SchemaValidator(core_schema.typed_dict_schema(fields, extra_behavior="forbid"))
 
 
-def _first_problem(e: ValidationError, loc: tuple[str | int, ...]) -> DecodeProblem:
-    err = k.closest_alternatives(e.errors(include_url=False))[0]
-    inner = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith(k.TAG_MARK)))
-    message = err["msg"]
-    if err["type"] == "extra_forbidden":
-        message = "unknown field; remove it (fields are fixed by the schema)"
-    elif err["type"] == "missing":
-        message = "required field is missing"
-    return DecodeProblem((*loc, *inner), message)
-
-
 def _decode(v: Any, depth: int) -> dict:
     """A kernel payload → the inert payload, nested kernels as ``Pending`` (built later)."""
     if depth > MAX_DEPTH:
@@ -239,7 +228,7 @@ def _decode(v: Any, depth: int) -> dict:
     try:
         params = dict(_params_validator(name).validate_python(v["params"]))
     except ValidationError as e:
-        raise _first_problem(e, ("params",)) from None
+        raise k.first_problem(e, ("params",)) from None
     for p, form in KERNELS[name].items():
         if form == _KERNEL:
             params[p] = _nested(params[p], depth, ("params", p))
