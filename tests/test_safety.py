@@ -241,6 +241,77 @@ def test_union_errors_name_what_is_wrong(case: str) -> None:
     assert len(problems) == 1 and problems[0].startswith(expected), problems
 
 
+def _with_many(doc: dict, path: str, make: Any) -> dict:
+    """``doc`` with ``make(node)`` applied at ``path`` (a list of keys from the document root)."""
+    node = doc
+    for p in path.split("."):
+        node = node[int(p) if p.isdigit() else p]
+    make(node)
+    return doc
+
+
+def _unknown_members(n: int) -> Any:
+    return lambda node: node.update({f"x{i}": 1 for i in range(n)})
+
+
+MANY = 100_000
+_BAD_ARRAY = {"ndarray": {"dtype": "int64", "shape": [2], "data": ["a", "b"]}}
+
+# A hostile file of a million wrong items or unknown members must not cost a million errors
+# (each about 2 µs and 1 KB of Python objects): arrays and maps stop at their first wrong
+# item, an object with many unknown members is reported once. Counting problems is the
+# measurable proxy for that cost.
+MANY_WRONG = {
+    "array of arrays, every item wrong (alike alternatives)": (
+        lambda: _with_many(
+            _ordinal_doc(), "model.state", lambda st: st.update(categories_=[_BAD_ARRAY] * MANY)
+        ),
+        "$.model.state.categories_[0].ndarray.data[0]: expected an integer, got a string",
+    ),
+    "map pairs, every pair wrong": (
+        lambda: _with_many(
+            _doc(LogisticRegression(class_weight={0: 1.0, 1: 2.0})),
+            "model.params.class_weight",
+            lambda cw: cw.update(dict_items=[["a", "b", "c"]] * MANY),
+        ),
+        "$.model.params.class_weight.dict_items[0]: ",
+    ),
+    "parameters with many unknown members": (
+        lambda: _with_many(_ordinal_doc(), "model.params", _unknown_members(MANY)),
+        "$.model.params.x0: unknown field; remove it and the 99,999 other unknown fields of "
+        "this object (fields are fixed by the schema)",
+    ),
+    "fitted state with many unknown members": (
+        lambda: _with_many(_ordinal_doc(), "model.state", _unknown_members(MANY)),
+        "$.model.state.x0: unknown field; remove it and the 99,999 other unknown fields",
+    ),
+    "an object kind with many unknown members": (
+        lambda: _with_many(
+            _doc(LogisticRegression(random_state=np.random.RandomState(0))),
+            "model.params.random_state.random_state",
+            _unknown_members(MANY),
+        ),
+        "$.model.params.random_state.random_state.x0: unknown field; remove it and the 99,999",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MANY_WRONG))
+def test_many_wrong_items_are_one_problem(case: str) -> None:
+    make, expected = MANY_WRONG[case]
+    problems = [str(p) for p in milo_codec.validate(_text(make())).problems]
+    assert len(problems) == 1 and problems[0].startswith(expected), problems
+
+
+def test_a_few_unknown_members_are_each_named() -> None:
+    doc = _with_many(_ordinal_doc(), "model.params", _unknown_members(16))
+    problems = [str(p) for p in milo_codec.validate(_text(doc)).problems]
+    assert problems == [
+        f"$.model.params.x{i}: unknown field; remove it (fields are fixed by the schema)"
+        for i in range(16)
+    ]
+
+
 def test_invariant_errors_name_both_places(logistic_doc: dict) -> None:
     logistic_doc["model"]["state"]["n_features_in_"] = 4
     assert _problems(logistic_doc) == [

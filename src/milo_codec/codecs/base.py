@@ -32,6 +32,8 @@ class CodecModel(BaseModel):
     @model_validator(mode="wrap")
     @classmethod
     def _keep_key_order(cls, data: Any, handler: Any) -> Any:
+        if type(data) is dict and len(data) > len(cls.model_fields) + kinds.MAX_UNKNOWN_LISTED:
+            kinds.refuse_unknown_members(data, _python_names(cls))
         obj = handler(data)
         if isinstance(data, dict):
             # The file's key order: attribute order is part of a faithful __dict__. Kept as

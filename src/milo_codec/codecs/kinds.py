@@ -71,6 +71,53 @@ def _raise_problem(p: DecodeProblem, title: str = "value") -> None:
     )
 
 
+# A hostile file may hold millions of wrong items in one array or unknown members in one
+# object. Reported one by one, each costs pydantic and milo about 2 µs and 1 KB of Python
+# objects: 63 s and 6.6 GB to refuse a 70 MB file (schemas/README.md §7). So arrays and
+# maps stop at their first wrong item, and an object reports its unknown members one by one
+# only while they are few.
+MAX_UNKNOWN_LISTED = 16
+
+
+def items_of(items: core_schema.CoreSchema, **bounds: Any) -> core_schema.CoreSchema:
+    """A JSON array of ``items``, refused at its first wrong item."""
+    return core_schema.list_schema(items, strict=True, fail_fast=True, **bounds)
+
+
+def map_of(keys: core_schema.CoreSchema, values: core_schema.CoreSchema) -> core_schema.CoreSchema:
+    """A JSON object of any members (``keys`` checks their names), refused at the first wrong one."""
+    return core_schema.dict_schema(keys, values, strict=True, fail_fast=True)
+
+
+def closed_object(
+    fields: dict[str, core_schema.TypedDictField], **options: Any
+) -> core_schema.CoreSchema:
+    """A JSON object of exactly these fields (some optional): unknown members are refused,
+    one error each while few, one error for all when more than ``MAX_UNKNOWN_LISTED``."""
+    td = core_schema.typed_dict_schema(fields, extra_behavior="forbid", **options)
+    most = len(fields) + MAX_UNKNOWN_LISTED
+
+    def check(v: Any) -> Any:
+        if type(v) is dict and len(v) > most:
+            refuse_unknown_members(v, fields)
+        return v
+
+    return core_schema.no_info_before_validator_function(check, td)
+
+
+def refuse_unknown_members(v: dict, known: Any) -> None:
+    """Raise one error, at the first unknown member, for an object with many of them."""
+    unknown = [key for key in v if key not in known]
+    if len(unknown) > MAX_UNKNOWN_LISTED:
+        _raise_problem(
+            DecodeProblem(
+                (unknown[0],),
+                f"unknown field; remove it and the {len(unknown) - 1:,} other unknown fields "
+                "of this object (fields are fixed by the schema)",
+            )
+        )
+
+
 def _member(d: Any, key: str) -> Any:
     """The payload of a one-member wrapper ``{key: payload}``.
 
@@ -176,9 +223,8 @@ class NonFinite(Kind):
     allowed: tuple[str, ...] = ("NaN", "-NaN", "Infinity", "-Infinity")
 
     def schema(self) -> core_schema.CoreSchema:
-        inner = core_schema.typed_dict_schema(
+        inner = closed_object(
             {"float": core_schema.typed_dict_field(core_schema.literal_schema(list(self.allowed)))},
-            extra_behavior="forbid",
         )
         return core_schema.no_info_after_validator_function(
             lambda d: NONFINITE_NAMES[d["float"]], inner
@@ -247,9 +293,7 @@ class ListOf(Kind):
             )
 
         def of(items: core_schema.CoreSchema) -> core_schema.CoreSchema:
-            return core_schema.list_schema(
-                items, min_length=self.min_items, max_length=self.max_items, strict=True
-            )
+            return items_of(items, min_length=self.min_items, max_length=self.max_items)
 
         if self.items is None:
             return of(AnyValue().schema())
@@ -271,9 +315,7 @@ class TupleOf(Kind):
         inner = ListOf(
             items=self.items, prefix=self.prefix, min_items=self.min_items, max_items=self.max_items
         ).schema()
-        td = core_schema.typed_dict_schema(
-            {"tuple": core_schema.typed_dict_field(inner)}, extra_behavior="forbid"
-        )
+        td = closed_object({"tuple": core_schema.typed_dict_field(inner)})
         return core_schema.no_info_after_validator_function(lambda d: tuple(d["tuple"]), td)
 
 
@@ -288,25 +330,22 @@ class DictOf(Kind):
 
     def schema(self) -> core_schema.CoreSchema:
         if self.properties is not None:
-            inner: core_schema.CoreSchema = core_schema.typed_dict_schema(
+            inner: core_schema.CoreSchema = closed_object(
                 {
                     name: core_schema.typed_dict_field(kind.core(), required=required)
                     for name, kind, required in self.properties
                 },
-                extra_behavior="forbid",
             )
         elif self.values is None:
             inner = _str_dict(AnyValue().schema())
         else:
             inner = _scalars_first(self.values, _str_dict)
-        td = core_schema.typed_dict_schema(
-            {"dict": core_schema.typed_dict_field(inner)}, extra_behavior="forbid"
-        )
+        td = closed_object({"dict": core_schema.typed_dict_field(inner)})
         return core_schema.no_info_after_validator_function(lambda d: dict(d["dict"]), td)
 
 
 def _str_dict(values: core_schema.CoreSchema) -> core_schema.CoreSchema:
-    return core_schema.dict_schema(core_schema.str_schema(strict=True), values, strict=True)
+    return map_of(core_schema.str_schema(strict=True), values)
 
 
 @dataclass(frozen=True)
@@ -322,9 +361,7 @@ class BunchOf(Kind):
             inner = _str_dict(AnyValue().schema())
         else:
             inner = _scalars_first(self.values, _str_dict)
-        td = core_schema.typed_dict_schema(
-            {"bunch": core_schema.typed_dict_field(inner)}, extra_behavior="forbid"
-        )
+        td = closed_object({"bunch": core_schema.typed_dict_field(inner)})
 
         def build(d: Any) -> Any:
             from sklearn.utils import Bunch
@@ -343,9 +380,8 @@ class Slice(Kind):
 
     def schema(self) -> core_schema.CoreSchema:
         part = core_schema.nullable_schema(core_schema.int_schema(strict=True))
-        td = core_schema.typed_dict_schema(
+        td = closed_object(
             {"slice": core_schema.typed_dict_field(core_schema.tuple_schema([part, part, part]))},
-            extra_behavior="forbid",
         )
         return core_schema.no_info_after_validator_function(lambda d: slice(*d["slice"]), td)
 
@@ -362,10 +398,8 @@ class DictItems(Kind):
     def schema(self) -> core_schema.CoreSchema:
         k = self.keys.core() if self.keys is not None else AnyValue().schema()
         v = self.values.core() if self.values is not None else AnyValue().schema()
-        pairs = core_schema.list_schema(core_schema.tuple_schema([k, v], strict=False), strict=True)
-        td = core_schema.typed_dict_schema(
-            {"dict_items": core_schema.typed_dict_field(pairs)}, extra_behavior="forbid"
-        )
+        pairs = items_of(core_schema.tuple_schema([k, v], strict=False))
+        td = closed_object({"dict_items": core_schema.typed_dict_field(pairs)})
 
         def build(d: Any) -> dict:
             out: dict = {}
@@ -523,10 +557,8 @@ class Loss(Kind):
 
     def schema(self) -> core_schema.CoreSchema:
         names = self.names
-        args = core_schema.dict_schema(
-            core_schema.str_schema(strict=True), OneOf((Int(), Float(), Null())).core(), strict=True
-        )
-        td = core_schema.typed_dict_schema(
+        args = map_of(core_schema.str_schema(strict=True), OneOf((Int(), Float(), Null())).core())
+        td = closed_object(
             {
                 "name": core_schema.typed_dict_field(core_schema.literal_schema(list(names))),
                 "args": core_schema.typed_dict_field(args),
@@ -534,11 +566,8 @@ class Loss(Kind):
                     core_schema.bool_schema(strict=True)
                 ),
             },
-            extra_behavior="forbid",
         )
-        outer = core_schema.typed_dict_schema(
-            {"loss": core_schema.typed_dict_field(td)}, extra_behavior="forbid"
-        )
+        outer = closed_object({"loss": core_schema.typed_dict_field(td)})
 
         def build(d: Any) -> Any:
             p = d["loss"]
@@ -556,7 +585,7 @@ class BSpline(Kind):
     describe = '{"bspline": {...}}'
 
     def schema(self) -> core_schema.CoreSchema:
-        td = core_schema.typed_dict_schema(
+        td = closed_object(
             {
                 "t": core_schema.typed_dict_field(NDArray(allowed=(("float64", 1),)).schema()),
                 "c": core_schema.typed_dict_field(
@@ -575,11 +604,8 @@ class BSpline(Kind):
                     core_schema.int_schema(strict=True, ge=0, le=1)
                 ),
             },
-            extra_behavior="forbid",
         )
-        outer = core_schema.typed_dict_schema(
-            {"bspline": core_schema.typed_dict_field(td)}, extra_behavior="forbid"
-        )
+        outer = closed_object({"bspline": core_schema.typed_dict_field(td)})
 
         def build(d: Any) -> Any:
             from scipy.interpolate import BSpline as _BSpline
@@ -616,9 +642,7 @@ class Registered(Kind):
 
         name = self.name
         kind = OBJECT_KINDS[name]
-        outer = core_schema.typed_dict_schema(
-            {name: core_schema.typed_dict_field(kind.decoder())}, extra_behavior="forbid"
-        )
+        outer = closed_object({name: core_schema.typed_dict_field(kind.decoder())})
         if kind.build is None:
             return core_schema.no_info_after_validator_function(lambda d: d[name], outer)
         return core_schema.no_info_after_validator_function(lambda d: Pending(kind, d[name]), outer)
@@ -638,13 +662,12 @@ class Alias(Kind):
         from milo_codec.objects.base import AliasRef
 
         arrays, models, objects = self.arrays, self.models, self.objects
-        td = core_schema.typed_dict_schema(
+        td = closed_object(
             {
                 "alias": core_schema.typed_dict_field(
                     core_schema.str_schema(strict=True, pattern=r"^\$\.model", max_length=4096)
                 )
             },
-            extra_behavior="forbid",
         )
         return core_schema.no_info_after_validator_function(
             lambda d: AliasRef(d["alias"], arrays, models, objects), td

@@ -82,9 +82,8 @@ def _encode(obj: Any, encode: Encode, path: str) -> Any:
 
 
 def _decoder() -> core_schema.CoreSchema:
-    return core_schema.typed_dict_schema(
+    return k.closed_object(
         {name: core_schema.typed_dict_field(kind.core()) for name, kind in _FIELDS.items()},
-        extra_behavior="forbid",
     )
 
 

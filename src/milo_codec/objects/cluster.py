@@ -144,7 +144,7 @@ def check_bisecting_payload(p: dict) -> str | None:
 
 
 def _bisecting_decoder() -> core_schema.CoreSchema:
-    node = core_schema.typed_dict_schema(
+    node = k.closed_object(
         {
             "center": core_schema.typed_dict_field(k.NDArray(allowed=_FLOAT_ARRAYS_1D).schema()),
             "matrix": core_schema.typed_dict_field(core_schema.bool_schema(strict=True)),
@@ -161,9 +161,8 @@ def _bisecting_decoder() -> core_schema.CoreSchema:
                 k.OneOf((k.Null(), k.Int(bounds=k.Bounds(ge=0, le=2**62)))).core()
             ),
         },
-        extra_behavior="forbid",
     )
-    fields = {"nodes": core_schema.typed_dict_field(core_schema.list_schema(node, strict=True))}
+    fields = {"nodes": core_schema.typed_dict_field(k.items_of(node))}
 
     def check(p: dict) -> dict:
         problem = check_bisecting_payload(p)
@@ -171,9 +170,7 @@ def _bisecting_decoder() -> core_schema.CoreSchema:
             raise _fail(problem)
         return p  # inert: built at construction, after the estimator's invariants
 
-    return core_schema.no_info_after_validator_function(
-        check, core_schema.typed_dict_schema(fields, extra_behavior="forbid")
-    )
+    return core_schema.no_info_after_validator_function(check, k.closed_object(fields))
 
 
 def _build_bisecting_tree(p: dict) -> Any:
@@ -593,7 +590,7 @@ def _cf_decoder() -> core_schema.CoreSchema:
         (k.Int(), k.Float(), k.NumpyScalar(dtype="float64"), k.NumpyScalar(dtype="int64"))
     )
     index = core_schema.int_schema(strict=True, ge=0, le=2**62)
-    subcluster = core_schema.typed_dict_schema(
+    subcluster = k.closed_object(
         {
             "layout": core_schema.typed_dict_field(
                 core_schema.literal_schema(list(_SUBCLUSTER_LAYOUTS))
@@ -608,9 +605,8 @@ def _cf_decoder() -> core_schema.CoreSchema:
             ),
             "child_": core_schema.typed_dict_field(_NODE_REF.core()),
         },
-        extra_behavior="forbid",
     )
-    node = core_schema.typed_dict_schema(
+    node = k.closed_object(
         {
             "threshold": core_schema.typed_dict_field(number.core()),
             "branching_factor": core_schema.typed_dict_field(
@@ -620,9 +616,7 @@ def _cf_decoder() -> core_schema.CoreSchema:
             "n_features": core_schema.typed_dict_field(
                 core_schema.int_schema(strict=True, ge=1, le=2**31)
             ),
-            "subclusters": core_schema.typed_dict_field(
-                core_schema.list_schema(subcluster, strict=True)
-            ),
+            "subclusters": core_schema.typed_dict_field(k.items_of(subcluster)),
             "init_centroids_": core_schema.typed_dict_field(
                 k.NDArray(allowed=_FLOAT_ARRAYS_2D).schema()
             ),
@@ -632,11 +626,8 @@ def _cf_decoder() -> core_schema.CoreSchema:
             "prev_leaf": core_schema.typed_dict_field(_NODE_REF.core()),
             "next_leaf": core_schema.typed_dict_field(_NODE_REF.core()),
         },
-        extra_behavior="forbid",
     )
-    external = core_schema.typed_dict_schema(
-        {"earlier_node": core_schema.typed_dict_field(index)}, extra_behavior="forbid"
-    )
+    external = k.closed_object({"earlier_node": core_schema.typed_dict_field(index)})
     record = core_schema.union_schema(
         [external, node],
         mode="left_to_right",
@@ -647,9 +638,7 @@ def _cf_decoder() -> core_schema.CoreSchema:
         "earlier": core_schema.typed_dict_field(
             k.OneOf((k.Null(), k.Alias(objects=("cf_node",)))).core()
         ),
-        "graph": core_schema.typed_dict_field(
-            core_schema.nullable_schema(core_schema.list_schema(record, strict=True))
-        ),
+        "graph": core_schema.typed_dict_field(core_schema.nullable_schema(k.items_of(record))),
         "node": core_schema.typed_dict_field(index),
     }
 
@@ -659,9 +648,7 @@ def _cf_decoder() -> core_schema.CoreSchema:
             raise _fail(problem)
         return p  # inert: built at construction, after the estimator's invariants
 
-    return core_schema.no_info_after_validator_function(
-        check, core_schema.typed_dict_schema(fields, extra_behavior="forbid")
-    )
+    return core_schema.no_info_after_validator_function(check, k.closed_object(fields))
 
 
 def check_cf_payload(p: dict) -> str | None:

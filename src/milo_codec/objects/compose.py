@@ -46,9 +46,7 @@ def _decoder() -> core_schema.CoreSchema:
             pattern=p["pattern"], dtype_include=p["dtype_include"], dtype_exclude=p["dtype_exclude"]
         )
 
-    return core_schema.no_info_after_validator_function(
-        build, core_schema.typed_dict_schema(fields, extra_behavior="forbid")
-    )
+    return core_schema.no_info_after_validator_function(build, k.closed_object(fields))
 
 
 KINDS = (

@@ -212,7 +212,7 @@ def _params_validator(name: str) -> SchemaValidator:
         )
         for p, form in KERNELS[name].items()
     }
-    return SchemaValidator(core_schema.typed_dict_schema(fields, extra_behavior="forbid"))
+    return SchemaValidator(k.closed_object(fields))
 
 
 def _decode(v: Any, depth: int) -> dict:

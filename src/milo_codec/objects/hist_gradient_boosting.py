@@ -89,9 +89,7 @@ def _predictor_decoder() -> core_schema.CoreSchema:
             )
         return p
 
-    return core_schema.no_info_after_validator_function(
-        whole, core_schema.typed_dict_schema(fields, extra_behavior="forbid")
-    )
+    return core_schema.no_info_after_validator_function(whole, k.closed_object(fields))
 
 
 def _build_predictor(p: dict) -> Any:

@@ -48,9 +48,8 @@ _FIELDS: dict[str, k.OneOf] = {
 
 
 def _decoder() -> core_schema.CoreSchema:
-    return core_schema.typed_dict_schema(
+    return k.closed_object(
         {name: core_schema.typed_dict_field(kinds.core()) for name, kinds in _FIELDS.items()},
-        extra_behavior="forbid",
     )
 
 

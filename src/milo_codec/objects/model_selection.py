@@ -228,17 +228,16 @@ def _splitter_params_schema(name: str) -> core_schema.CoreSchema:
             fields[p] = field(_size_field())
         else:
             fields[p] = field(schemas[p])
-    return core_schema.typed_dict_schema(fields, extra_behavior="forbid")
+    return k.closed_object(fields)
 
 
 def _splitter_decoder() -> core_schema.CoreSchema:
     choices: dict[Any, core_schema.CoreSchema] = {
-        name: core_schema.typed_dict_schema(
+        name: k.closed_object(
             {
                 "splitter": core_schema.typed_dict_field(core_schema.literal_schema([name])),
                 "params": core_schema.typed_dict_field(_splitter_params_schema(name)),
             },
-            extra_behavior="forbid",
         )
         for name in SPLITTERS
     }
@@ -389,7 +388,7 @@ def _scorer_decoder() -> core_schema.CoreSchema:
             k.TupleOf(items=k.OneOf((_RESPONSE,)), min_items=1),
         )
     )
-    curve = core_schema.typed_dict_schema(
+    curve = k.closed_object(
         {
             "name": field(names),
             "response_method": field(response.core()),
@@ -405,15 +404,13 @@ def _scorer_decoder() -> core_schema.CoreSchema:
                 ).core()
             ),
         },
-        extra_behavior="forbid",
     )
     choices: dict[Any, core_schema.CoreSchema] = {
-        "name": core_schema.typed_dict_schema({"name": field(names)}, extra_behavior="forbid"),
-        "passthrough": core_schema.typed_dict_schema(
+        "name": k.closed_object({"name": field(names)}),
+        "passthrough": k.closed_object(
             {"passthrough": field(k.OneOf((k.Model(), k.Alias(models=True))).core())},
-            extra_behavior="forbid",
         ),
-        "curve": core_schema.typed_dict_schema({"curve": field(curve)}, extra_behavior="forbid"),
+        "curve": k.closed_object({"curve": field(curve)}),
     }
 
     def tag(v: Any) -> str | None:
@@ -538,10 +535,9 @@ def _distribution_decoder() -> core_schema.CoreSchema:
         "name": field(core_schema.literal_schema(list(DISTRIBUTIONS))),
         "args": field(k.ListOf(items=_NUMBER, max_items=8).schema()),
         "kwds": field(
-            core_schema.dict_schema(
+            k.map_of(
                 core_schema.str_schema(strict=True, pattern=r"^[a-z_]{1,20}$"),
                 _NUMBER.core(),
-                strict=True,
             )
         ),
         "random_state": field(
@@ -570,9 +566,7 @@ def _distribution_decoder() -> core_schema.CoreSchema:
             raise _fail("invalid parameters for {name}", name=p["name"])
         return p
 
-    return core_schema.no_info_after_validator_function(
-        check, core_schema.typed_dict_schema(fields, extra_behavior="forbid")
-    )
+    return core_schema.no_info_after_validator_function(check, k.closed_object(fields))
 
 
 def _build_distribution(p: dict) -> Any:

@@ -199,7 +199,7 @@ def _metric_decoder() -> core_schema.CoreSchema:
             raise _fail(problem)
         return p  # inert: built by _build_metric at construction
 
-    return _then(check, core_schema.typed_dict_schema(fields, extra_behavior="forbid"))
+    return _then(check, k.closed_object(fields))
 
 
 def _build_metric(p: dict) -> Any:
@@ -331,7 +331,7 @@ def _tree_decoder(tag: str) -> Any:
                 raise _fail(problem)
             return p  # inert: built by _build_tree at construction
 
-        return _then(check, core_schema.typed_dict_schema(fields, extra_behavior="forbid"))
+        return _then(check, k.closed_object(fields))
 
     return decoder
 

@@ -82,9 +82,8 @@ def _encoder(fields: dict[str, k.OneOf]) -> Any:
 
 def _decoder(fields: dict[str, k.OneOf], lists: tuple[str, ...]) -> Any:
     def decoder() -> core_schema.CoreSchema:
-        schema = core_schema.typed_dict_schema(
+        schema = k.closed_object(
             {name: core_schema.typed_dict_field(kind.core()) for name, kind in fields.items()},
-            extra_behavior="forbid",
         )
 
         def check(p: dict) -> dict:

@@ -40,9 +40,7 @@ def _random_state_decoder() -> core_schema.CoreSchema:
         rs.set_state(("MT19937", p["key"], p["pos"], p["has_gauss"], p["gauss"]))
         return rs
 
-    return core_schema.no_info_after_validator_function(
-        build, core_schema.typed_dict_schema(fields, extra_behavior="forbid")
-    )
+    return core_schema.no_info_after_validator_function(build, k.closed_object(fields))
 
 
 # numpy.random's bit generators, by name (numpy.random is imported only by files and models
@@ -78,9 +76,7 @@ def _generator_decoder() -> core_schema.CoreSchema:
             ) from None
         return np.random.Generator(bit_generator)
 
-    return core_schema.no_info_after_validator_function(
-        build, core_schema.typed_dict_schema(fields, extra_behavior="forbid")
-    )
+    return core_schema.no_info_after_validator_function(build, k.closed_object(fields))
 
 
 KINDS = (

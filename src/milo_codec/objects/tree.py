@@ -96,7 +96,7 @@ def _tree_decoder() -> core_schema.CoreSchema:
         ),
     }
     # Inert: the Tree is built by _build_tree, after the invariants.
-    return core_schema.typed_dict_schema(fields, extra_behavior="forbid")
+    return k.closed_object(fields)
 
 
 def _build_tree(payload: dict) -> Any:

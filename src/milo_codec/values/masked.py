@@ -92,9 +92,7 @@ def _decoder() -> core_schema.CoreSchema:
             raise PydanticCustomError("milo", "fill_value must be a 0-d array")
         return p  # inert: object elements may be model nodes, built at construction
 
-    return core_schema.no_info_after_validator_function(
-        check, core_schema.typed_dict_schema(fields, extra_behavior="forbid")
-    )
+    return core_schema.no_info_after_validator_function(check, k.closed_object(fields))
 
 
 def _build(p: dict) -> np.ma.MaskedArray:
