@@ -15,6 +15,7 @@ from sklearn.preprocessing import LabelEncoder
 
 import milo_codec
 from milo_codec import LimitError, Limits
+from milo_codec.parse import parse, parsed_bytes_estimate
 
 X = np.random.RandomState(0).randn(40, 3)
 Y = np.arange(40) % 2
@@ -141,6 +142,60 @@ def test_a_file_larger_than_the_limit_is_not_read(tmp_path: Path) -> None:
 def test_loads_applies_the_size_limit_to_text() -> None:
     text = milo_codec.dumps(LogisticRegression().fit(X, Y))
     assert "max_file_bytes" in _refused(text, Limits(max_file_bytes=len(text) - 1))
+
+
+def test_a_document_that_would_parse_too_large_is_refused_unparsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    doc = _doc()
+    doc["model"]["params"]["C"] = [[]] * 100_000  # 300 KB of text, 100,000 lists once parsed
+    text = json.dumps(doc, separators=(",", ":"))
+    estimate = parsed_bytes_estimate(text.encode())
+    limits = Limits(max_parsed_bytes=estimate - 1)
+
+    def no_parse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the document was parsed")
+
+    with monkeypatch.context() as m:
+        m.setattr(milo_codec.parse, "from_json", no_parse)
+        message = _refused(text, limits)
+    assert (
+        f"$: parsing the document would take about {estimate:,} bytes of memory, over the "
+        f"limit max_parsed_bytes = {estimate - 1:,}"
+    ) in message
+    # at the limit the document is parsed, and refused for what it is
+    with pytest.raises(milo_codec.SchemaError, match=r"\$\.model\.params\.C"):
+        milo_codec.loads(text, limits=Limits(max_parsed_bytes=estimate))
+
+
+# Values of every JSON kind, and long and non-ASCII strings: what a hostile file is made of.
+PARSED_SHAPES = {
+    "empty arrays": "[]",
+    "empty objects": "{}",
+    "nested arrays": "[[[1]]]",
+    "floats": "1.5",
+    "small integers": "7",
+    "large integers": "123456789012345678",
+    "short strings": '"ab"',
+    "long strings": '"' + "x" * 200 + '"',
+    "non-ASCII strings": '"\u00e9\u4e2d"',
+    "long non-ASCII strings": '"' + "\u4e2d\U0001f600" * 100 + '"',
+    "ASCII strings widened by one emoji": '"' + "x" * 200 + "\U0001f600" + '"',
+    "objects": '{"a": 1.5, "b": [2], "c": "d"}',
+}
+
+
+@pytest.mark.parametrize("shape", list(PARSED_SHAPES))
+def test_the_parsed_size_estimate_is_from_above(shape: str) -> None:
+    raw = ("[" + ",".join([PARSED_SHAPES[shape]] * 20_000) + "]").encode()
+    tracemalloc.start()
+    try:
+        value = parse(raw)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert value is not None
+    assert peak <= parsed_bytes_estimate(raw), (peak, parsed_bytes_estimate(raw))
 
 
 @pytest.mark.parametrize("kind", ["directory", "fifo"])

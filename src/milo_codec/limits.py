@@ -8,7 +8,8 @@ dtype before the array exists. Each limit can be raised or lowered per call::
     milo_codec.load(path, limits=milo_codec.Limits(max_file_bytes=4 << 30))
 
 The defaults admit every model of the benchmark zoo with room to spare and keep the memory a
-hostile file can make the loader allocate to a few times ``max_array_bytes``.
+hostile file can make the loader allocate to about ``max_parsed_bytes`` (the parsed JSON
+values) plus ``max_array_bytes`` (the arrays built from them) plus a few times the file.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Limits:
     """Upper bounds on what a file may make the loader read, allocate or walk."""
 
     max_file_bytes: int = 1 << 30  # 1 GiB of JSON text
+    max_parsed_bytes: int = 4 << 30  # the parsed JSON values' memory, estimated before parsing
     max_depth: int = 128  # nesting of JSON arrays and objects (at most PARSER_MAX_DEPTH)
     max_array_elements: int = 1 << 28  # summed over every array, from declared shapes
     max_array_bytes: int = 4 << 30  # summed over every array: elements × itemsize

@@ -109,6 +109,36 @@ def no_cycle_collection() -> Iterator[None]:
         gc.enable()
 
 
+# The most a parsed JSON value takes as Python objects, with the pointer to it: an empty list
+# or object 64 to 72 bytes, a float 32, a short string about 60 (schemas/README.md §7).
+_VALUE_BYTES = 80
+
+
+def parsed_bytes_estimate(raw: bytes) -> int:
+    """The memory parsing would take, estimated from above: each byte that can open a JSON
+    value (a bracket, a comma, a pair of quotes) counted as a value, plus the text: decoded,
+    the characters of its strings and the parser's transient copy take three times its bytes
+    in ASCII, ten times where one character beyond U+FFFF widens every character to four
+    bytes."""
+    values = raw.count(b"[") + raw.count(b"{") + raw.count(b",") + raw.count(b'"') // 2 + 1
+    return _VALUE_BYTES * values + (3 if raw.isascii() else 12) * len(raw)
+
+
+def _check_parsed_size(raw: bytes, limits: Limits) -> None:
+    # Every value takes at least one byte of text: a text too short to reach the limit
+    # whatever it holds is not counted (four passes over its bytes, about 1.4 ms per MB).
+    if len(raw) * _VALUE_BYTES <= limits.max_parsed_bytes:
+        return
+    estimate = parsed_bytes_estimate(raw)
+    if estimate > limits.max_parsed_bytes:
+        raise exceeded(
+            "max_parsed_bytes",
+            "$",
+            f"parsing the document would take about {estimate:,} bytes of memory",
+            limits.max_parsed_bytes,
+        )
+
+
 def _parse(data: bytes | str, limits: Limits) -> Any:
     if len(data) > limits.max_file_bytes:
         raise exceeded(
@@ -120,6 +150,7 @@ def _parse(data: bytes | str, limits: Limits) -> Any:
             raise _fail(
                 "byte 0: a byte-order mark is not allowed; save the file as UTF-8 without BOM"
             )
+        _check_parsed_size(raw, limits)  # before the decoded copy of the text is made
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -136,6 +167,7 @@ def _parse(data: bytes | str, limits: Limits) -> Any:
                 f"byte {offset}: a lone surrogate (U+{ord(text[e.start]):04X}) has no UTF-8 "
                 "form; pass the file's bytes, or text decoded from valid UTF-8"
             ) from None
+        _check_parsed_size(raw, limits)
     else:
         raise TypeError(f"expected bytes or str, got {type(data).__name__}")
     fast, refusal = _parse_fast(text, raw, limits)
