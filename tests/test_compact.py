@@ -27,6 +27,7 @@ import milo_codec
 from milo_codec import (
     IntegrityError,
     LimitError,
+    Limits,
     MiloError,
     ParseError,
     SchemaError,
@@ -264,6 +265,48 @@ def test_a_local_header_that_disagrees_with_the_central_directory(
 
 def test_the_document_must_come_first(blob: bytes) -> None:
     assert refusal(archive(members_of(blob)[::-1])) == (ParseError, ["$"])
+
+
+def _no_zipfile_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the central directory was read")
+
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", refuse)
+
+
+def test_more_members_than_the_limit_are_refused_unread(
+    blob: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_zipfile_reading(monkeypatch)
+    with pytest.raises(LimitError, match="an archive of 2 members, over the limit max_object_keys"):
+        milo_codec.loads(blob, limits=Limits(max_object_keys=1))
+
+
+def test_a_zip64_archive_is_read_and_its_own_count_limited(
+    blob: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as m:
+        m.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 1)  # zip64 end records for 2 members
+        zip64 = archive(members_of(blob))
+    assert b"PK\x06\x06" in zip64[-100:]
+    assert type(milo_codec.loads(zip64)) is Ridge
+    _no_zipfile_reading(monkeypatch)
+    with pytest.raises(LimitError, match="an archive of 2 members"):
+        milo_codec.loads(zip64, limits=Limits(max_object_keys=1))
+
+
+def test_a_directory_larger_than_its_declared_count(
+    blob: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The standard library walks the directory by its size: an end record declaring one
+    member over a directory of millions would have it build millions of objects."""
+    parts = members_of(blob)
+    many = archive([*parts, *((f"arrays/{i}.npy", b"") for i in range(1, 20))])
+    end = many.rindex(b"PK\x05\x06")
+    lying = many[: end + 8] + (1).to_bytes(2, "little") * 2 + many[end + 12 :]
+    _no_zipfile_reading(monkeypatch)
+    with pytest.raises(ParseError, match=r"the central directory takes 1,\d{3} bytes, more than"):
+        milo_codec.loads(lying)
 
 
 def test_duplicate_member_names(blob: bytes) -> None:
