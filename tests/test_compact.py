@@ -309,6 +309,22 @@ def test_a_directory_larger_than_its_declared_count(
         milo_codec.loads(lying)
 
 
+def test_a_zip64_record_is_checked_whatever_the_classic_one_says(
+    blob: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The standard library takes the zip64 end record's figures when one is located."""
+    parts = members_of(blob)
+    with monkeypatch.context() as m:
+        m.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 1)
+        many = archive([*parts, *((f"arrays/{i}.npy", b"") for i in range(1, 20))])
+    record = many.rindex(b"PK\x06\x06")
+    counts = (1).to_bytes(8, "little") * 2  # members on this disk and in all
+    lying = many[: record + 24] + counts + many[record + 40 :]
+    _no_zipfile_reading(monkeypatch)
+    with pytest.raises(ParseError, match=r"the central directory takes 1,\d{3} bytes, more than"):
+        milo_codec.loads(lying)
+
+
 def test_duplicate_member_names(blob: bytes) -> None:
     parts = members_of(blob)
     with pytest.warns(UserWarning):  # zipfile warns when writing a duplicate name

@@ -177,14 +177,15 @@ class Archive:
         if at < 0 or len(tail) - at < _END.size:
             raise _fail("no zip end of central directory record")
         count, directory_bytes = _END.unpack_from(tail, at)[4:6]
-        if count == 0xFFFF or directory_bytes == 0xFFFFFFFF:  # perhaps zip64: the real figures
-            locator_at = self._size - tail_size + at - _END64_LOCATOR.size
-            locator = self._read_at(locator_at, _END64_LOCATOR.size) if locator_at >= 0 else b""
-            if len(locator) == _END64_LOCATOR.size and locator[:4] == b"PK\x06\x07":
-                record = self._read_at(_END64_LOCATOR.unpack(locator)[2], _END64.size)
-                if len(record) != _END64.size or record[:4] != b"PK\x06\x06":
-                    raise _fail("the zip64 end record is unreadable")
-                count, directory_bytes = _END64.unpack(record)[7:9]
+        # Where a zip64 locator precedes the end record, the standard library takes the zip64
+        # record's figures whatever the classic record says: so must this check.
+        locator_at = self._size - tail_size + at - _END64_LOCATOR.size
+        locator = self._read_at(locator_at, _END64_LOCATOR.size) if locator_at >= 0 else b""
+        if len(locator) == _END64_LOCATOR.size and locator[:4] == b"PK\x06\x07":
+            record = self._read_at(_END64_LOCATOR.unpack(locator)[2], _END64.size)
+            if len(record) != _END64.size or record[:4] != b"PK\x06\x06":
+                raise _fail("the zip64 end record is unreadable")
+            count, directory_bytes = _END64.unpack(record)[7:9]
         if count > limits.max_object_keys:
             raise exceeded(
                 "max_object_keys", "$", f"an archive of {count:,} members", limits.max_object_keys
