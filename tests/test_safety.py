@@ -218,6 +218,18 @@ UNION_ERRORS = {
         lambda: _set(_ordinal_doc(), "model.state.categories_.0.ndarray.shape", [2**62]),
         "$.model.state.categories_[0].ndarray: declares 4,611,686,018,427,387,904 array elements",
     ),
+    "list of string arrays, huge shape (an earlier alternative takes integer arrays)": (
+        lambda: _set(
+            _doc(OrdinalEncoder().fit([["a", "b"], ["c", "d"]])),
+            "model.state.categories_.0.ndarray.shape",
+            [2**62],
+        ),
+        "$.model.state.categories_[0].ndarray: declares 4,611,686,018,427,387,904 array elements",
+    ),
+    "list of arrays, a later item wrong (arrays stop at their first wrong item)": (
+        lambda: _set(_ordinal_doc(), "model.state.categories_.2.ndarray.data", [0, 1, 2, "x"]),
+        "$.model.state.categories_[2].ndarray.data[3]: expected an integer, got a string",
+    ),
     "integer out of range where floats are taken too": (
         lambda: _set(_doc(DecisionTreeClassifier()), "model.params.min_samples_split", 1),
         "$.model.params.min_samples_split: expected an integer ≥ 2 or a float > 0.0 and ≤ 1.0",

@@ -58,11 +58,13 @@ def _fail(message: str) -> PydanticCustomError:
 
 
 LIMIT_ERROR = "milo_limit"  # the pydantic error type of an exceeded resource limit
+WRONG_KIND_ERROR = "milo_wrong_kind"  # ... of a value of another kind (DecodeProblem.wrong_kind)
 
 
 def _raise_problem(p: DecodeProblem, title: str = "value") -> None:
     """Re-raise a located decode problem so pydantic prefixes the outer location."""
-    error = PydanticCustomError(LIMIT_ERROR, p.message) if p.limit else _fail(p.message)
+    kind = LIMIT_ERROR if p.limit else WRONG_KIND_ERROR if p.wrong_kind else "milo"
+    error = PydanticCustomError(kind, p.message)
     if not p.loc:
         raise error
     raise ValidationError.from_exception_data(
@@ -455,6 +457,7 @@ class NDArray(Kind):
                 raise DecodeProblem(
                     ("ndarray",),
                     f"array is {named} ({ndim}-D); expected one of: {wanted}",
+                    wrong_kind=True,
                 )
             try:
                 return arrays.decode_ndarray(payload, decode_element)
@@ -789,7 +792,7 @@ def closest_alternatives(errors: list[Any]) -> list[Any]:
             out.append(item)
             continue
         alternatives = unions[item].values()
-        closest = max(alternatives, key=lambda es: (-len(es), max(map(_depth, es))))
+        closest = max(alternatives, key=_closeness)
         out.extend(closest_alternatives(closest))
     return out
 
@@ -798,8 +801,17 @@ def _is_alternative(part: Any) -> bool:
     return isinstance(part, str) and part.startswith(ALTERNATIVE_MARK)
 
 
-def _depth(error: Any) -> int:
-    return sum(1 for p in error["loc"] if not (isinstance(p, str) and p.startswith(TAG_MARK)))
+def _closeness(errors: list[Any]) -> tuple:
+    """How close an alternative came: values of the right kind (an array of its dtype), then
+    the fewest errors, then the deepest and furthest (arrays stop at their first wrong item,
+    so an alternative that failed at item 3 got further than one that failed at item 0)."""
+    wrong_kinds = sum(1 for e in errors if e["type"] == WRONG_KIND_ERROR)
+    return (-wrong_kinds, -len(errors), max(map(_progress, errors)))
+
+
+def _progress(error: Any) -> tuple[int, tuple[int, ...]]:
+    path = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith(TAG_MARK))]
+    return len(path), tuple(p for p in path if isinstance(p, int))
 
 
 _MESSAGES = {
