@@ -239,3 +239,87 @@ def test_a_lowered_array_limit_refuses_what_dump_wrote() -> None:
 def test_limits_themselves_are_checked(bad: dict) -> None:
     with pytest.raises(ValueError, match=r"Limits\.max_"):
         Limits(**bad)
+
+
+def _bicluster() -> dict:
+    from sklearn.cluster import SpectralBiclustering
+
+    fitted = SpectralBiclustering(n_clusters=(2, 2), random_state=0).fit(X[:, :3] + 3)
+    doc = json.loads(milo_codec.dumps(fitted))
+    doc["model"]["params"]["n_clusters"] = {"tuple": [1000, 1000]}
+    return doc
+
+
+def _search() -> dict:
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV
+
+    search = GridSearchCV(Ridge(), {"alpha": [1.0, 2.0]}, cv=2).fit(X, X @ [1.0, 2.0, 3.0])
+    doc = json.loads(milo_codec.dumps(search))
+    doc["model"]["state"]["n_splits_"] = 10**7
+    return doc
+
+
+def _columns() -> dict:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import StandardScaler
+
+    fitted = ColumnTransformer([("s", StandardScaler(), slice(0, None))]).fit(X)
+    doc = json.loads(milo_codec.dumps(fitted))
+    doc["model"]["state"]["n_features_in_"] = 10**7
+    return doc
+
+
+def _boosting() -> dict:
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    fitted = GradientBoostingClassifier(n_estimators=2).fit(X, Y)
+    doc = json.loads(milo_codec.dumps(fitted))
+    doc["model"]["state"]["n_classes_"] = 10**8
+    return doc
+
+
+# A number the file chooses (not an array it holds, whose size the limits charge) must never
+# size what a check allocates: each of these once built a list, set or array of that size
+# (1,000,000 pairs, 10,000,000 split numbers or column positions, 800 MB of class labels).
+SIZED_BY_A_NUMBER = {
+    "biclusters from n_clusters": (
+        _bicluster,
+        "$.model.state.rows_: must hold one row mask per bicluster (1,000,000)",
+    ),
+    "split numbers from n_splits_": (_search, "split0 .. split9999999 (n_splits_ = 10000000)"),
+    "column positions from n_features_in_": (
+        _columns,
+        "$.model.state._columns[0]: selects 10,000,000 columns, more than were fitted",
+    ),
+    "class labels from n_classes_": (
+        _boosting,
+        "$.model.state.init_.state.classes_: must be the encoded labels 0..99999999",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SIZED_BY_A_NUMBER))
+def test_a_number_in_the_file_does_not_size_an_allocation(case: str) -> None:
+    make, expected = SIZED_BY_A_NUMBER[case]
+    doc = make()
+    doc.pop("digest")
+    tracemalloc.start()
+    try:
+        with pytest.raises(milo_codec.InvariantError) as e:
+            milo_codec.loads(json.dumps(doc))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert expected in str(e.value), str(e.value)
+    assert peak < 20_000_000, peak
+
+
+def test_running_out_of_memory_is_a_limit_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def exhausted(doc: object) -> None:
+        raise MemoryError
+
+    text = json.dumps(_doc())
+    monkeypatch.setattr(milo_codec.pipeline, "check_versions", exhausted)
+    message = _refused(text)
+    assert message.startswith("The document needs more memory than is free.\n  $: memory ran")

@@ -72,17 +72,30 @@ def read_document(
     ``data`` is a readable document, a compact archive's bytes, or an opened ``Archive``.
     ``decoded`` receives every numeric block and float32 scalar, by the id of its payload.
     """
-    data = open_archive(data, limits)
-    if isinstance(data, Archive):
-        members = data
-    doc = parse_document(data, limits) if parser is None else parser(data)
-    check_versions(doc)
-    with reading_members(members, decoded):
-        node, envelope = _validate(doc, limits)
-        if members is not None:
-            _check_members(members, envelope)
-        # After the checks: a file that is invalid anyway is reported by what is wrong with it.
-        return node, check_digest(doc["model"], envelope, expected_digest)
+    try:
+        data = open_archive(data, limits)
+        if isinstance(data, Archive):
+            members = data
+        doc = parse_document(data, limits) if parser is None else parser(data)
+        check_versions(doc)
+        with reading_members(members, decoded):
+            node, envelope = _validate(doc, limits)
+            if members is not None:
+                _check_members(members, envelope)
+            # After the checks: a file invalid anyway is reported by what is wrong with it.
+            return node, check_digest(doc["model"], envelope, expected_digest)
+    except MemoryError:
+        # The limits bound what a file may allocate, but this machine may have less free.
+        raise LimitError(
+            "The document needs more memory than is free.",
+            [
+                Problem(
+                    "$",
+                    "memory ran out while reading it; to refuse such files before they "
+                    "allocate, lower milo_codec.Limits (max_parsed_bytes, max_array_bytes)",
+                )
+            ],
+        ) from None
 
 
 def open_archive(data: bytes | str | Archive, limits: Limits) -> bytes | str | Archive:
@@ -403,6 +416,8 @@ def _document(estimator: Any) -> tuple[dict, dict[str, np.ndarray], str]:
     }
     try:
         digest = check_tree(tree, sink)
+    except LimitError:
+        raise  # out of memory: not the model's fault
     except (DocumentError, VersionError) as e:
         raise UnsupportedModelError(
             f"{type(estimator).__name__} produced a document its own schema refuses, so nothing "

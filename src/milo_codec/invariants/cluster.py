@@ -238,6 +238,11 @@ def bicluster_labels(params: dict, state: dict, path: str) -> list[Problem]:
     ok &= _in_range(report, "column_labels_", col_labels, 0, n_cols, "column labels")
     if not ok or rows.ndim != 2 or cols.ndim != 2:
         return report.problems
+    biclusters = n_rows * n_cols if "method" in params else n_rows
+    if rows.shape[0] != biclusters or cols.shape[0] != biclusters:
+        # before any per-bicluster work: n_clusters is a number the file chooses
+        report("rows_", f"must hold one row mask per bicluster ({biclusters:,})")
+        return report.problems
     if "method" in params:  # SpectralBiclustering: every (row cluster, column cluster) pair
         pairs = [(r, c) for r in range(n_rows) for c in range(n_cols)]
     else:  # SpectralCoclustering: cluster c of rows with cluster c of columns

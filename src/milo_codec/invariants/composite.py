@@ -244,14 +244,19 @@ class _Unresolvable(Exception):
     pass
 
 
-def resolve_columns(spec: Any, n: int, names: np.ndarray | None) -> list[int]:
-    """The input positions a column specification selects (sklearn's _get_column_indices)."""
+def resolve_columns(spec: Any, n: int, names: np.ndarray | None, most: int) -> list[int]:
+    """The input positions a column specification selects (sklearn's _get_column_indices);
+    a slice selecting more than ``most`` is refused before its positions are listed, since
+    ``n`` (n_features_in_) is a number the file chooses."""
     if type(spec) is slice:
         if not all(p is None or type(p) is int for p in (spec.start, spec.stop, spec.step)):
             raise _Unresolvable("a slice of columns must hold integers")
         if spec.step == 0:
             raise _Unresolvable("a slice step must not be zero")
-        return list(range(n)[spec])
+        selected = range(n)[spec]
+        if len(selected) > most:
+            raise _Unresolvable(f"selects {len(selected):,} columns, more than were fitted")
+        return list(selected)
     if isinstance(spec, np.ndarray):
         if spec.ndim != 1:
             raise _Unresolvable("an array of columns must be one-dimensional")
@@ -320,7 +325,7 @@ def column_transformer(params: dict, state: dict, path: str) -> list[Problem]:
     # 2. every column specification resolves to exactly those indices
     def check_spec(spec: Any, key: str, where: str) -> None:
         try:
-            got = resolve_columns(spec, n, names)
+            got = resolve_columns(spec, n, names, len(expected[key]))
         except _Unresolvable as e:
             problems.append(Problem(where, str(e)))
             return

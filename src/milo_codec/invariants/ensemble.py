@@ -607,7 +607,10 @@ def gradient_boosting(params: dict, state: dict, path: str) -> list[Problem]:
     if (
         n_classes is not None
         and isinstance(init_classes, np.ndarray)
-        and not (init_classes.ndim == 1 and np.array_equal(init_classes, np.arange(n_classes)))
+        and not (
+            init_classes.shape == (n_classes,)
+            and np.array_equal(init_classes, np.arange(n_classes))
+        )
     ):
         out.append(
             Problem(

@@ -75,7 +75,7 @@ def search_results(params: dict, state: dict, path: str) -> list[Problem]:
         if split:
             splits.setdefault((split.group(2), split.group(3)), set()).add(int(split.group(1)))
     for (_, metric), found in splits.items():
-        if n_splits is not None and found != set(range(n_splits)):
+        if n_splits is not None and (len(found) != n_splits or found != set(range(n_splits))):
             out.append(
                 Problem(
                     rpath,
