@@ -705,3 +705,23 @@ def test_a_cache_directory_is_refused_at_dump(cls: type, tmp_path: Path) -> None
         model = cls(memory=str(tmp_path)).fit(X)
     with pytest.raises(milo_codec.UnsupportedModelError, match=r"\$\.model\.params\.memory"):
         milo_codec.dumps(model)
+
+
+def test_cycle_search_walks_each_link_once() -> None:
+    """A CF tree's parent chains and leaf list are checked for cycles in one walk of each
+    link: walking from every node to its end took n² steps on a list of n leaves."""
+    from milo_codec.objects.cluster import _first_cycle
+
+    calls = 0
+
+    def previous(j: int) -> int | None:
+        nonlocal calls
+        calls += 1
+        return j - 1 if j > 0 else None
+
+    assert _first_cycle(100_000, previous) is None
+    assert calls == 100_000
+    links = {0: 1, 1: 2, 2: 0, 3: 4, 4: None, 5: 3}
+    assert _first_cycle(6, links.get) == 0
+    links = {0: None, 1: 0, 2: 3, 3: 4, 4: 2}
+    assert _first_cycle(5, links.get) == 2

@@ -18,6 +18,7 @@ attribute order, so ``vars()`` of every node comes back identical.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 import numpy as np
@@ -492,20 +493,35 @@ def check_cf_links(nodes: list[dict], root: int | None) -> str | None:
                 continue
             if j == i or nodes[j][theirs] != i:
                 return f"node {i}: its {mine} must link back to it through {theirs}"
-    for i in range(n):  # with at most one parent each, a cycle never reaches a parentless node
-        steps, j = 0, i
-        while j in parent_of:
-            j = parent_of[j]
-            steps += 1
-            if steps > n:
-                return f"node {i}: its chain of parents forms a cycle"
-    for i in range(n):
-        steps, j = 0, i
-        while not is_external(nodes[j]) and nodes[j]["prev_leaf"] is not None:
-            j = nodes[j]["prev_leaf"]
-            steps += 1
-            if steps > n:
-                return f"node {i}: the leaf list through it forms a cycle"
+    # with at most one parent each, a cycle never reaches a parentless node
+    cycle = _first_cycle(n, parent_of.get)
+    if cycle is not None:
+        return f"node {cycle}: its chain of parents forms a cycle"
+    cycle = _first_cycle(n, lambda j: None if is_external(nodes[j]) else nodes[j]["prev_leaf"])
+    if cycle is not None:
+        return f"node {cycle}: the leaf list through it forms a cycle"
+    return None
+
+
+def _first_cycle(n: int, next_of: Callable[[int], int | None]) -> int | None:
+    """The first node whose chain of ``next_of`` links runs into a cycle, or None.
+
+    Each node is walked once: a chain stops at a node already known to lead to an end. A
+    walk from every node to its end cost n² steps on a chain of n nodes (a leaf list of a
+    million nodes: 5 × 10^11).
+    """
+    state = bytearray(n)  # 0: not seen, 1: on the chain being walked, 2: leads to an end
+    for start in range(n):
+        chain = []
+        j: int | None = start
+        while j is not None and state[j] == 0:
+            state[j] = 1
+            chain.append(j)
+            j = next_of(j)
+        if j is not None and state[j] == 1:
+            return start
+        for node in chain:
+            state[node] = 2
     return None
 
 
