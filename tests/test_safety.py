@@ -246,11 +246,16 @@ UNION_ERRORS = {
 }
 
 
+def _the_one_problem(doc: dict) -> str:
+    problems = [str(p) for p in milo_codec.validate(_text(doc)).problems]
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
 @pytest.mark.parametrize("case", list(UNION_ERRORS))
 def test_union_errors_name_what_is_wrong(case: str) -> None:
     make, expected = UNION_ERRORS[case]
-    problems = [str(p) for p in milo_codec.validate(_text(make())).problems]
-    assert len(problems) == 1 and problems[0].startswith(expected), problems
+    assert _the_one_problem(make()).startswith(expected)
 
 
 def _with_many(doc: dict, path: str, make: Any) -> dict:
@@ -311,8 +316,7 @@ MANY_WRONG = {
 @pytest.mark.parametrize("case", list(MANY_WRONG))
 def test_many_wrong_items_are_one_problem(case: str) -> None:
     make, expected = MANY_WRONG[case]
-    problems = [str(p) for p in milo_codec.validate(_text(make())).problems]
-    assert len(problems) == 1 and problems[0].startswith(expected), problems
+    assert _the_one_problem(make()).startswith(expected)
 
 
 def test_a_few_unknown_members_are_each_named() -> None:
