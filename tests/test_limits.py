@@ -285,7 +285,7 @@ def _boosting() -> dict:
 SIZED_BY_A_NUMBER = {
     "biclusters from n_clusters": (
         _bicluster,
-        "$.model.state.rows_: must hold one row mask per bicluster (1,000,000)",
+        "$.model.state.rows_: must hold one mask per bicluster (1,000,000)",
     ),
     "split numbers from n_splits_": (_search, "split0 .. split9999999 (n_splits_ = 10000000)"),
     "column positions from n_features_in_": (

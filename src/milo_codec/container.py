@@ -173,7 +173,10 @@ class Archive:
         each of its entries (2 million took 14 s and 1 GB)."""
         tail_size = min(self._size, _END.size + 0xFFFF)  # the end record, then its comment
         tail = self._read_at(self._size - tail_size, tail_size)
-        at = tail.rfind(b"PK\x05\x06")
+        # as the standard library finds it: at the very end (no comment), else the last one
+        at = len(tail) - _END.size
+        if at < 0 or tail[at : at + 4] != b"PK\x05\x06":
+            at = tail.rfind(b"PK\x05\x06")
         if at < 0 or len(tail) - at < _END.size:
             raise _fail("no zip end of central directory record")
         count, directory_bytes = _END.unpack_from(tail, at)[4:6]

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from typing import Any
 
-from pydantic import ValidationError
-
-from milo_codec.codecs.kinds import TAG_MARK, closest_alternatives, error_message
+from milo_codec.codecs.kinds import TAG_MARK, error_message
 from milo_codec.errors import Problem
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -37,6 +36,6 @@ def json_path(loc: Iterable[str | int], root: str = "$") -> str:
     return "".join(out)
 
 
-def problems_from(error: ValidationError, root: str = "$") -> list[Problem]:
-    errors = closest_alternatives(error.errors(include_url=False, include_input=False))
+def problems_from(errors: list[Any], root: str = "$") -> list[Problem]:
+    """The problems of ``chosen_errors``, each at its JSON path, in milo's words."""
     return [Problem(json_path(e["loc"], root), error_message(e)) for e in errors]

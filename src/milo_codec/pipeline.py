@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from milo_codec.codecs import kinds
 from milo_codec.codecs.base import ModelCodec, NodeModel
-from milo_codec.codecs.kinds import LIMIT_ERROR, Named, Null, OneOf, Str
+from milo_codec.codecs.kinds import LIMIT_ERROR, Named, Null, OneOf, Str, chosen_errors
 from milo_codec.codecs.registry import codec_for_estimator
 from milo_codec.construct import build
 from milo_codec.container import Archive, SinkSource, compact_parts, is_compact
@@ -42,7 +42,7 @@ from milo_codec.errors import (
 from milo_codec.invariants import check_document
 from milo_codec.limits import DEFAULT_LIMITS, NO_ARRAY_LIMITS, Limits, reading
 from milo_codec.parse import no_cycle_collection, parse, parse_own_output
-from milo_codec.paths import child, closest_alternatives, json_path, problems_from
+from milo_codec.paths import child, json_path, problems_from
 from milo_codec.values.encode import ValueEncoder
 from milo_codec.values.inline import inline_blocks, place_blocks
 from milo_codec.values.members import MemberSink, MemberSource, reading_members, writing_members
@@ -135,13 +135,16 @@ def _validate(doc: Any, limits: Limits) -> tuple[NodeModel, Envelope]:
         with reading(limits):
             envelope = Envelope.model_validate(doc)
     except ValidationError as e:
-        over = [err for err in closest_alternatives(e.errors()) if err["type"] == LIMIT_ERROR]
+        errors = chosen_errors(e)
+        over = [err for err in errors if err["type"] == LIMIT_ERROR]
         if over:
             raise LimitError(
                 "The document exceeds a resource limit.",
                 [Problem(json_path(err["loc"]), err["msg"]) for err in over],
             ) from None
-        raise SchemaError("The document does not match its schema.", problems_from(e)) from None
+        raise SchemaError(
+            "The document does not match its schema.", problems_from(errors)
+        ) from None
     except RecursionError:
         raise SchemaError(
             "The document does not match its schema.",

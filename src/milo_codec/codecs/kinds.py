@@ -827,9 +827,14 @@ def error_message(error: Any) -> str:
     return _MESSAGES.get(error["type"], error["msg"])
 
 
+def chosen_errors(error: ValidationError) -> list[Any]:
+    """A validation's errors, of each union only its closest alternative's."""
+    return closest_alternatives(error.errors(include_url=False, include_input=False))
+
+
 def first_problem(e: ValidationError, loc: tuple[str | int, ...]) -> DecodeProblem:
     """The first problem of a nested validation, placed at ``loc`` in the document."""
-    err = closest_alternatives(e.errors(include_url=False, include_input=False))[0]
+    err = chosen_errors(e)[0]
     inner = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith(TAG_MARK)))
     return DecodeProblem((*loc, *inner), error_message(err))
 

@@ -239,9 +239,11 @@ def bicluster_labels(params: dict, state: dict, path: str) -> list[Problem]:
     if not ok or rows.ndim != 2 or cols.ndim != 2:
         return report.problems
     biclusters = n_rows * n_cols if "method" in params else n_rows
-    if rows.shape[0] != biclusters or cols.shape[0] != biclusters:
-        # before any per-bicluster work: n_clusters is a number the file chooses
-        report("rows_", f"must hold one row mask per bicluster ({biclusters:,})")
+    # before any per-bicluster work: n_clusters is a number the file chooses
+    for field, masks in (("rows_", rows), ("columns_", cols)):
+        if masks.shape[0] != biclusters:
+            report(field, f"must hold one mask per bicluster ({biclusters:,})")
+    if report.problems:
         return report.problems
     if "method" in params:  # SpectralBiclustering: every (row cluster, column cluster) pair
         pairs = [(r, c) for r in range(n_rows) for c in range(n_cols)]
