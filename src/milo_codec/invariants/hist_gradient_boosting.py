@@ -304,20 +304,23 @@ def _check_binary(nodes: np.ndarray, name: str) -> str | None:
 
 
 def _reach_all_from_root(left: np.ndarray, right: np.ndarray, is_split: np.ndarray) -> int | None:
-    """Level-by-level walk from node 0; the first node not reached, or None if all are.
+    """The first node not reached from node 0, or None if all are.
 
-    Only used when each node already has exactly one parent (so the walk terminates) but the
-    tree is not in pre-order, where a cycle apart from the root cannot be ruled out otherwise.
+    Only used when each node already has exactly one parent but the tree is not in pre-order,
+    where a cycle apart from the root cannot be ruled out otherwise. Pointer jumping, as for
+    scikit-learn's trees (invariants/tree.py): each round takes every node to the ancestor
+    twice as far up, the root being its own parent, so log2(n) vectorised rounds settle every
+    node on the root or on its cycle, however deep the tree (a walk level by level would take
+    one round per level: a million for a hostile chain).
     """
     n = is_split.shape[0]
-    reached = np.zeros(n, dtype=bool)
-    reached[0] = True
-    frontier = np.array([0], dtype=np.int64)
-    while frontier.size:
-        frontier = frontier[is_split[frontier]]
-        frontier = np.concatenate((left[frontier], right[frontier]))
-        reached[frontier] = True
-    missing = np.flatnonzero(~reached)
+    split = np.flatnonzero(is_split)
+    ancestor = np.zeros(n, dtype=np.intp)
+    ancestor[left[split]] = split
+    ancestor[right[split]] = split
+    for _ in range(max(1, (n - 1).bit_length())):
+        ancestor = ancestor[ancestor]
+    missing = np.flatnonzero(ancestor != 0)
     return int(missing[0]) if missing.size else None
 
 
