@@ -36,6 +36,7 @@ from milo_codec import (
 )
 from milo_codec.cli import main as cli
 from milo_codec.convert import convert
+from milo_codec.parse import parsed_bytes_estimate
 from milo_codec.values.members import MIN_MEMBER_BYTES, npy_header
 
 RNG = np.random.RandomState(0)
@@ -307,6 +308,42 @@ def test_a_directory_larger_than_its_declared_count(
     _no_zipfile_reading(monkeypatch)
     with pytest.raises(ParseError, match=r"the central directory takes 1,\d{3} bytes, more than"):
         milo_codec.loads(lying)
+
+
+def test_the_directory_is_charged_to_max_parsed_bytes_before_it_is_read(
+    blob: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A directory of millions of entries takes gigabytes once the standard library has read
+    it (about 600 bytes each): that memory counts towards the parse's limit."""
+    many = archive([*members_of(blob), *((f"arrays/{i}.npy", b"") for i in range(1, 20))])
+    memory = container.Archive(many, len(many), Limits()).directory_memory
+    with monkeypatch.context() as m:
+        _no_zipfile_reading(m)
+        with pytest.raises(
+            LimitError,
+            match=f"reading the archive's directory of 21 members would take about {memory:,} "
+            f"bytes of memory, over the limit max_parsed_bytes = {memory - 1:,}",
+        ):
+            milo_codec.loads(many, limits=Limits(max_parsed_bytes=memory - 1))
+    # what is left of the limit is the document's
+    parts = members_of(blob)
+    memory = container.Archive(blob, len(blob), Limits()).directory_memory
+    estimate = parsed_bytes_estimate(parts[0][1])
+    with pytest.raises(LimitError, match=f"and the archive's directory {memory:,}"):
+        milo_codec.loads(blob, limits=Limits(max_parsed_bytes=memory + estimate - 1))
+    assert type(milo_codec.loads(blob, limits=Limits(max_parsed_bytes=memory + estimate))) is Ridge
+
+
+@pytest.mark.parametrize("n", [1, 100, 20_000])
+def test_the_directory_memory_is_estimated_from_above(n: int) -> None:
+    data = archive([("model.json", b"{}"), *((f"arrays/{i}.npy", b"") for i in range(n))])
+    tracemalloc.start()
+    try:
+        opened = container.Archive(data, len(data), Limits())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak <= opened.directory_memory, (peak, opened.directory_memory)
 
 
 def test_a_zip64_record_is_checked_whatever_the_classic_one_says(

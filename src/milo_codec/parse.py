@@ -83,11 +83,12 @@ def _parse_fast(text: str, raw: bytes, limits: Limits) -> tuple[Any, str | None]
     return (value, None) if members == colons else (_FAILED, "duplicate keys")
 
 
-def parse(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> Any:
+def parse(data: bytes | str, limits: Limits = DEFAULT_LIMITS, spent: int = 0) -> Any:
     """Parse a milo document; every failure is a :class:`ParseError` with a byte offset, or a
-    :class:`LimitError` naming the limit."""
+    :class:`LimitError` naming the limit. ``spent``: bytes of ``max_parsed_bytes`` already
+    taken (by a compact file's zip directory)."""
     with no_cycle_collection():
-        return _parse(data, limits)
+        return _parse(data, limits, spent)
 
 
 @contextlib.contextmanager
@@ -124,23 +125,24 @@ def parsed_bytes_estimate(raw: bytes) -> int:
     return _VALUE_BYTES * values + (3 if raw.isascii() else 12) * len(raw)
 
 
-def _check_parsed_size(raw: bytes, limits: Limits) -> None:
+def _check_parsed_size(raw: bytes, limits: Limits, spent: int) -> None:
     # Parsing takes at most about 25 times the text (an empty array per three bytes): a text
-    # of less than limit / 80 bytes cannot reach the limit, and is not counted (four passes
-    # over its bytes, about 1.3 ms per MB).
-    if len(raw) * _VALUE_BYTES <= limits.max_parsed_bytes:
+    # of less than (limit - spent) / 80 bytes cannot reach the limit, and is not counted (four
+    # passes over its bytes, about 1.3 ms per MB).
+    if len(raw) * _VALUE_BYTES + spent <= limits.max_parsed_bytes:
         return
     estimate = parsed_bytes_estimate(raw)
-    if estimate > limits.max_parsed_bytes:
+    if estimate + spent > limits.max_parsed_bytes:
+        also = f" (and the archive's directory {spent:,})" if spent else ""
         raise exceeded(
             "max_parsed_bytes",
             "$",
-            f"parsing the document would take about {estimate:,} bytes of memory",
+            f"parsing the document would take about {estimate:,} bytes of memory{also}",
             limits.max_parsed_bytes,
         )
 
 
-def _parse(data: bytes | str, limits: Limits) -> Any:
+def _parse(data: bytes | str, limits: Limits, spent: int) -> Any:
     if len(data) > limits.max_file_bytes:
         raise exceeded(
             "max_file_bytes", "$", f"the document has {len(data):,} bytes", limits.max_file_bytes
@@ -151,7 +153,7 @@ def _parse(data: bytes | str, limits: Limits) -> Any:
             raise _fail(
                 "byte 0: a byte-order mark is not allowed; save the file as UTF-8 without BOM"
             )
-        _check_parsed_size(raw, limits)  # before the decoded copy of the text is made
+        _check_parsed_size(raw, limits, spent)  # before the decoded copy of the text is made
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -168,7 +170,7 @@ def _parse(data: bytes | str, limits: Limits) -> Any:
                 f"byte {offset}: a lone surrogate (U+{ord(text[e.start]):04X}) has no UTF-8 "
                 "form; pass the file's bytes, or text decoded from valid UTF-8"
             ) from None
-        _check_parsed_size(raw, limits)
+        _check_parsed_size(raw, limits, spent)
     else:
         raise TypeError(f"expected bytes or str, got {type(data).__name__}")
     fast, refusal = _parse_fast(text, raw, limits)

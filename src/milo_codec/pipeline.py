@@ -107,7 +107,9 @@ def open_archive(data: bytes | str | Archive, limits: Limits) -> bytes | str | A
 
 def parse_document(data: bytes | str | Archive, limits: Limits = DEFAULT_LIMITS) -> Any:
     """The parsed document of a readable file, or of a compact one's ``model.json``."""
-    return parse(data.document(limits) if isinstance(data, Archive) else data, limits)
+    if isinstance(data, Archive):
+        return parse(data.document(limits), limits, spent=data.directory_memory)
+    return parse(data, limits)
 
 
 def _check_members(members: MemberSource, envelope: Envelope) -> None:
