@@ -156,7 +156,14 @@ def _documents() -> list[bytes]:
         milo_codec.dumps(LogisticRegression().fit(X, y)).encode(),
         milo_codec.dumps(DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)).encode(),
     ]
-    return CRAFTED + seeds + _mutants(seeds, 300)
+    # mixed objects and lists of every kind of scalar, nested at random: one nesting level
+    # holds numeric data beside strings, objects and big integers
+    from milo_codec.values.encode import ValueEncoder
+    from milo_codec.write import to_text
+
+    encode, rng = ValueEncoder(lambda est, path: {}), random.Random(7)
+    mixed = [to_text(encode(_random_value(rng), "$")).encode() for _ in range(300)]
+    return CRAFTED + seeds + _mutants(seeds, 300) + mixed
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, failed: Any) -> list:
