@@ -73,3 +73,57 @@ def test_a_list_of_the_wrong_length_is_refused(model: Any, mutate: Callable, fie
     with pytest.raises(milo_codec.InvariantError) as e:
         milo_codec.loads(json.dumps(doc))
     assert f"$.model.state.{field}: " in str(e.value)
+
+
+def _set_categories(i: int, values: list) -> Callable[[dict], None]:
+    def mutate(state: dict) -> None:
+        state["categories_"][i]["ndarray"].update(shape=[len(values)], data=values)
+
+    return mutate
+
+
+XF = np.c_[XI[:, :2], np.where(XI[:, 2] == 3, np.nan, XI[:, 2].astype(float))]
+
+# (id, fitted encoder, mutation, the message expected at $.model.state.categories_[i])
+ORDER_CASES: list[tuple[str, Any, Callable[[dict], None], str]] = [
+    (
+        "target-reversed",
+        TargetEncoder(random_state=0).fit(XI, X[:, 0]),
+        _set_categories(2, [3, 2, 1, 0]),
+        "categories_[2]: numeric categories must be sorted and unique, as scikit-learn keeps "
+        "them: category 1 (2) does not follow 3",
+    ),
+    (
+        "onehot-repeated",
+        OneHotEncoder().fit(XI),
+        _set_categories(0, [0, 1, 1, 3]),
+        "categories_[0]: numeric categories must be sorted and unique, as scikit-learn keeps "
+        "them: category 2 (1) does not follow 1",
+    ),
+    (
+        "ordinal-nan-first",
+        OrdinalEncoder().fit(XF),
+        _set_categories(2, ["NaN", 0.0, 1.0, 2.0]),
+        "categories_[2]: NaN is category 0: it may only be the last one",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "mutate", "expected"), [c[1:] for c in ORDER_CASES], ids=[c[0] for c in ORDER_CASES]
+)
+def test_numeric_categories_out_of_order_are_refused(
+    model: Any, mutate: Callable, expected: str
+) -> None:
+    doc = editable_doc(model)
+    mutate(doc["model"]["state"])
+    with pytest.raises(milo_codec.InvariantError) as e:
+        milo_codec.loads(json.dumps(doc))
+    assert f"$.model.state.{expected}" in str(e.value)
+
+
+def test_numeric_categories_with_a_last_nan_load() -> None:
+    model = OrdinalEncoder().fit(XF)
+    assert np.isnan(model.categories_[2][-1])
+    loaded = milo_codec.loads(milo_codec.dumps(model))
+    np.testing.assert_array_equal(loaded.transform(XF), model.transform(XF))

@@ -29,8 +29,38 @@ def _length(state: dict, name: str, want: int | None, what: str, path: str) -> l
 
 
 def per_feature_categories(params: dict, state: dict, path: str) -> list[Problem]:
-    """Encoders keep one array of categories per input feature."""
-    return _length(state, "categories_", _int(state.get("n_features_in_")), "n_features_in_", path)
+    """Encoders keep one array of categories per input feature; numeric ones in order."""
+    out = _length(state, "categories_", _int(state.get("n_features_in_")), "n_features_in_", path)
+    categories = state.get("categories_")
+    if out or not isinstance(categories, list):
+        return out
+    for i, cats in enumerate(categories):
+        problem = _numeric_categories_problem(cats)
+        if problem:
+            out.append(Problem(f"{path}.state.categories_[{i}]", problem))
+    return out
+
+
+def _numeric_categories_problem(cats: Any) -> str | None:
+    """Numeric categories are found by binary search when transforming: scikit-learn keeps
+    them sorted and unique, NaN (at most one) last, and refuses other orders at fit; unsorted,
+    a value lands on the wrong column or past the end (found by fuzzing: IndexError)."""
+    if not isinstance(cats, np.ndarray) or cats.ndim != 1 or cats.dtype.kind not in "biuf":
+        return None
+    body = cats
+    if cats.dtype.kind == "f":
+        nan = np.isnan(cats)
+        if nan[:-1].any():
+            return f"NaN is category {int(np.flatnonzero(nan)[0])}: it may only be the last one"
+        body = cats[:-1] if cats.size and nan[-1] else cats
+    unordered = np.flatnonzero(body[1:] <= body[:-1])
+    if unordered.size:
+        i = int(unordered[0]) + 1
+        return (
+            f"numeric categories must be sorted and unique, as scikit-learn keeps them: "
+            f"category {i} ({body[i].item()!r}) does not follow {body[i - 1].item()!r}"
+        )
+    return None
 
 
 def categorical_nb_counts(params: dict, state: dict, path: str) -> list[Problem]:
