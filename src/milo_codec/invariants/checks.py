@@ -27,6 +27,7 @@ from milo_codec.invariants import (
     neighbors,
     neural_network,
     per_item,
+    preprocessing,
     semi_supervised,
     svm,
     tree,
@@ -72,6 +73,7 @@ def linear_classifier_rows(params: dict, state: dict, path: str) -> list[Problem
 
 CHECKS: dict[str, Check] = {
     **per_item.CHECKS,
+    **preprocessing.CHECKS,
     "classes_unique": classes_unique,
     "linear_classifier_rows": linear_classifier_rows,
     **tree.CHECKS,

@@ -1,0 +1,140 @@
+"""Invariants of sklearn.preprocessing that symbolic shapes cannot express.
+
+PolynomialFeatures keeps no arrays, only counts: ``n_output_features_`` and ``_n_out_full``
+size the array ``transform`` allocates (``_n_out_full`` columns per row), and fit derives
+both from ``n_features_in_``, the degrees and the two flags. A file stating other counts
+would make ``transform`` allocate what the file says or fill the wrong columns (found by
+fuzzing: a count of 2**64 loaded and then failed in ``transform``). The counts are computed
+as fit computes them, but never from binomials large enough to cost time: any count that
+would exceed 2**64 is known to, from the size of one of its terms.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from milo_codec.errors import Problem
+from milo_codec.invariants.base import Check
+
+_HUGE = 1 << 64  # counts above this are only known to be above it
+_SMALL_K = 64  # comb(n, k) with n >= 2k and k >= 64 exceeds _HUGE
+_INTP_MAX = int(np.iinfo(np.intp).max)  # fit refuses more output features
+
+
+def _int(v: Any) -> int | None:
+    return int(v) if isinstance(v, int | np.integer) and not isinstance(v, bool) else None
+
+
+def _terms(n: int, min_degree: int, max_degree: int, interaction_only: bool) -> int | None:
+    """The polynomial terms of degree min_degree..max_degree (the constant excluded) over n
+    features, as ``PolynomialFeatures._num_combinations`` counts them; None when over _HUGE."""
+    if interaction_only:
+        lo, hi = max(1, min_degree), min(max_degree, n)
+        if hi < lo:
+            return 0
+        # a run of more than 2 * 64 + 1 degrees within 1..n has one with 64 <= i <= n - 64
+        if hi - lo + 1 > 2 * _SMALL_K + 1:
+            return None
+        total = 0
+        for i in range(lo, hi + 1):
+            k = min(i, n - i)
+            if k >= _SMALL_K:
+                return None
+            total += math.comb(n, k)
+            if total > _HUGE:
+                return None
+        return total
+    # comb(n + d, d) - 1 terms of degree 1..d; with n, d >= 64 that is over _HUGE
+    if min(n, max_degree) >= _SMALL_K:
+        return None
+    total = math.comb(n + max_degree, min(n, max_degree)) - 1
+    if total > _HUGE:
+        return None
+    if min_degree > 0:
+        below = min_degree - 1
+        total -= math.comb(n + below, min(n, below)) - 1
+    return total
+
+
+def _degrees(degree: Any) -> tuple[int, int] | None:
+    """(min_degree, max_degree) as fit reads the ``degree`` parameter."""
+    one = _int(degree)
+    if one is not None:
+        return 0, one
+    if isinstance(degree, tuple | list) and len(degree) == 2:
+        low, high = _int(degree[0]), _int(degree[1])
+        if low is not None and high is not None:
+            return low, high
+    return None
+
+
+def polynomial_sizes(params: dict, state: dict, path: str) -> list[Problem]:
+    """The degrees and output counts are those fit derives from degree, the flags and
+    n_features_in_."""
+    n = _int(state.get("n_features_in_"))
+    degrees = _degrees(params.get("degree"))
+    stated = (_int(state.get("_min_degree")), _int(state.get("_max_degree")))
+    if n is None or degrees is None or None in stated:
+        return []
+    if stated != degrees:
+        return [
+            Problem(
+                f"{path}.state._min_degree",
+                f"_min_degree and _max_degree are {list(stated)} but degree = "
+                f"{params.get('degree')!r} makes them {list(degrees)}",
+            )
+        ]
+    min_degree, max_degree = degrees
+    if not 0 <= min_degree <= max_degree:
+        return [
+            Problem(
+                f"{path}.params.degree",
+                f"degrees {list(degrees)} must satisfy 0 <= min_degree <= max_degree",
+            )
+        ]
+    interaction_only = bool(params.get("interaction_only"))
+    bias = 1 if bool(params.get("include_bias")) else 0
+    out = []
+    terms = _terms(n, min_degree, max_degree, interaction_only)
+    want = None if terms is None else terms + bias
+    if want is None or want > _INTP_MAX:
+        out.append(
+            Problem(
+                f"{path}.state.n_output_features_",
+                f"degrees {list(degrees)} over {n} features make more output features than "
+                "scikit-learn can index: fit refuses such a model",
+            )
+        )
+    elif state.get("n_output_features_") != want:
+        out.append(
+            Problem(
+                f"{path}.state.n_output_features_",
+                f"is {state.get('n_output_features_')!r} but degrees {list(degrees)} over {n} "
+                f"features make {want}",
+            )
+        )
+    full = _terms(n, 0, max_degree, interaction_only)
+    stated_full = _int(state.get("_n_out_full"))
+    if full is None and (stated_full is None or stated_full <= _HUGE):
+        out.append(
+            Problem(
+                f"{path}.state._n_out_full",
+                f"is {state.get('_n_out_full')!r} but degrees up to {max_degree} over {n} "
+                f"features make more than {_HUGE}",
+            )
+        )
+    elif full is not None and stated_full != full + bias:
+        out.append(
+            Problem(
+                f"{path}.state._n_out_full",
+                f"is {state.get('_n_out_full')!r} but degrees up to {max_degree} over {n} "
+                f"features make {full + bias}",
+            )
+        )
+    return out
+
+
+CHECKS: dict[str, Check] = {"polynomial_sizes": polynomial_sizes}

@@ -1,0 +1,85 @@
+"""PolynomialFeatures keeps only counts, and transform allocates what they say: a file's counts
+must be the ones fit derives from degree, the flags and n_features_in_ (fuzzing found a count
+of 2**64 loading and then failing in transform)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from crafted import editable_doc
+from sklearn.preprocessing import PolynomialFeatures
+
+import milo_codec
+
+X = np.random.RandomState(0).randn(6, 4)
+
+
+def _set(**values: Any) -> Callable[[dict], None]:
+    return lambda doc: doc["model"]["state"].update(values)
+
+
+# id → (mutation of a degree-2 fit over 4 features, error class, "path: message" expected)
+CASES: dict[str, tuple[Callable[[dict], None], type, str]] = {
+    "full-count-beyond-64-bits": (
+        _set(_n_out_full=2**64),
+        milo_codec.InvariantError,
+        "$.model.state._n_out_full: is 18446744073709551616 but degrees up to 2 over 4 "
+        "features make 15",
+    ),
+    "output-count-off-by-one": (
+        _set(n_output_features_=16),
+        milo_codec.InvariantError,
+        "$.model.state.n_output_features_: is 16 but degrees [0, 2] over 4 features make 15",
+    ),
+    "degrees-not-from-the-parameter": (
+        _set(_min_degree=1),
+        milo_codec.InvariantError,
+        "$.model.state._min_degree: _min_degree and _max_degree are [1, 2] but degree = 2 "
+        "makes them [0, 2]",
+    ),
+    "astronomical-degree": (
+        lambda doc: (
+            doc["model"]["params"].update(degree=10**18),
+            doc["model"]["state"].update(_max_degree=10**18),
+        ),
+        milo_codec.InvariantError,
+        "$.model.state.n_output_features_: degrees [0, 1000000000000000000] over 4 features "
+        "make more output features than scikit-learn can index",
+    ),
+    "negative-feature-count": (
+        _set(n_features_in_=-1),
+        milo_codec.SchemaError,
+        "$.model.state.n_features_in_",
+    ),
+}
+
+
+@pytest.mark.parametrize(("mutate", "error", "expected"), CASES.values(), ids=list(CASES))
+def test_counts_fit_would_not_derive_are_refused(
+    mutate: Callable[[dict], None], error: type, expected: str
+) -> None:
+    doc = editable_doc(PolynomialFeatures(degree=2).fit(X))
+    mutate(doc)
+    with pytest.raises(error) as e:
+        milo_codec.loads(json.dumps(doc))
+    assert expected in str(e.value)
+
+
+@pytest.mark.parametrize("interaction_only", [False, True])
+@pytest.mark.parametrize("include_bias", [False, True])
+@pytest.mark.parametrize("degree", [1, 3, (0, 2), (2, 2), (2, 5), (4, 6)], ids=str)
+@pytest.mark.parametrize("n_features", [1, 4])
+def test_every_fitted_configuration_loads(
+    degree: Any, interaction_only: bool, include_bias: bool, n_features: int
+) -> None:
+    model = PolynomialFeatures(
+        degree=degree, interaction_only=interaction_only, include_bias=include_bias
+    ).fit(X[:, :n_features])
+    loaded = milo_codec.loads(milo_codec.dumps(model))
+    np.testing.assert_array_equal(
+        loaded.transform(X[:, :n_features]), model.transform(X[:, :n_features])
+    )
