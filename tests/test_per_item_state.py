@@ -85,7 +85,7 @@ def _set_categories(i: int, values: list) -> Callable[[dict], None]:
 XF = np.c_[XI[:, :2], np.where(XI[:, 2] == 3, np.nan, XI[:, 2].astype(float))]
 
 # (id, fitted encoder, mutation, the message expected at $.model.state.categories_[i])
-ORDER_CASES: list[tuple[str, Any, Callable[[dict], None], str]] = [
+CATEGORY_CASES: list[tuple[str, Any, Callable[[dict], None], str]] = [
     (
         "target-reversed",
         TargetEncoder(random_state=0).fit(XI, X[:, 0]),
@@ -101,6 +101,18 @@ ORDER_CASES: list[tuple[str, Any, Callable[[dict], None], str]] = [
         "them: category 2 (1) does not follow 1",
     ),
     (
+        "onehot-label-is-a-list",
+        OneHotEncoder().fit(np.array([["a", "x"], ["b", "y"], ["c", "x"]], dtype=object)),
+        _set_categories(1, [["x"], "y"]),
+        "categories_[1]: category 0 is a list: categories are labels",
+    ),
+    (
+        "ordinal-repeated-labels",
+        OrdinalEncoder().fit(np.array([["a"], ["b"]], dtype=object)),
+        _set_categories(0, ["a", "a"]),
+        "categories_[0]: categories must be unique, as scikit-learn keeps them",
+    ),
+    (
         "ordinal-nan-first",
         OrdinalEncoder().fit(XF),
         _set_categories(2, ["NaN", 0.0, 1.0, 2.0]),
@@ -110,9 +122,11 @@ ORDER_CASES: list[tuple[str, Any, Callable[[dict], None], str]] = [
 
 
 @pytest.mark.parametrize(
-    ("model", "mutate", "expected"), [c[1:] for c in ORDER_CASES], ids=[c[0] for c in ORDER_CASES]
+    ("model", "mutate", "expected"),
+    [c[1:] for c in CATEGORY_CASES],
+    ids=[c[0] for c in CATEGORY_CASES],
 )
-def test_numeric_categories_out_of_order_are_refused(
+def test_categories_scikit_learn_would_not_keep_are_refused(
     model: Any, mutate: Callable, expected: str
 ) -> None:
     doc = editable_doc(model)

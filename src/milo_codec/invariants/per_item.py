@@ -35,10 +35,26 @@ def per_feature_categories(params: dict, state: dict, path: str) -> list[Problem
     if out or not isinstance(categories, list):
         return out
     for i, cats in enumerate(categories):
-        problem = _numeric_categories_problem(cats)
+        problem = _object_categories_problem(cats) or _numeric_categories_problem(cats)
         if problem:
             out.append(Problem(f"{path}.state.categories_[{i}]", problem))
     return out
+
+
+def _object_categories_problem(cats: Any) -> str | None:
+    """Object categories are looked up in a dict when transforming: scikit-learn keeps them
+    unique and hashable (labels and None); a list among them raised TypeError in transform."""
+    if not isinstance(cats, np.ndarray) or cats.dtype != object or cats.ndim != 1:
+        return None
+    items = cats.tolist()
+    try:
+        distinct = len(set(items))
+    except TypeError:
+        i = next(i for i, v in enumerate(items) if isinstance(v, list | dict | set | np.ndarray))
+        return f"category {i} is a {type(items[i]).__name__}: categories are labels"
+    if distinct != len(items):
+        return "categories must be unique, as scikit-learn keeps them"
+    return None
 
 
 def _numeric_categories_problem(cats: Any) -> str | None:
