@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 from crafted import editable_doc
-from sklearn.preprocessing import PolynomialFeatures
+from sklearn.preprocessing import PolynomialFeatures, SplineTransformer
 
 import milo_codec
 
@@ -83,3 +83,51 @@ def test_every_fitted_configuration_loads(
     np.testing.assert_array_equal(
         loaded.transform(X[:, :n_features]), model.transform(X[:, :n_features])
     )
+
+
+def _splines(doc: dict) -> list:
+    return doc["model"]["state"]["bsplines_"]
+
+
+# id → (mutation of a 3-feature SplineTransformer fit, "path: message" expected)
+SPLINE_CASES: dict[str, tuple[Callable[[dict], None], str]] = {
+    "a-spline-missing": (
+        lambda doc: _splines(doc).pop(0),
+        "$.model.state.bsplines_: has 2 splines but n_features_in_ is 3",
+    ),
+    "another-degree": (
+        lambda doc: _splines(doc)[1]["bspline"].update(k=4),
+        "$.model.state.bsplines_[1]: has degree 4 but the degree parameter is 3",
+    ),
+    "output-count-beyond-the-basis": (
+        _set(n_features_out_=10**9),
+        "$.model.state.n_features_out_: is 1000000000 but 3 features of 7 basis functions make 21",
+    ),
+}
+
+
+@pytest.mark.parametrize(("mutate", "expected"), SPLINE_CASES.values(), ids=list(SPLINE_CASES))
+def test_splines_fit_would_not_build_are_refused(
+    mutate: Callable[[dict], None], expected: str
+) -> None:
+    doc = editable_doc(SplineTransformer().fit(X[:, :3]))
+    mutate(doc)
+    with pytest.raises(milo_codec.InvariantError) as e:
+        milo_codec.loads(json.dumps(doc))
+    assert expected in str(e.value)
+
+
+@pytest.mark.parametrize("extrapolation", ["error", "constant", "linear", "continue", "periodic"])
+@pytest.mark.parametrize("include_bias", [False, True])
+@pytest.mark.parametrize(("n_knots", "degree"), [(2, 1), (5, 3), (4, 0)], ids=str)
+def test_every_fitted_spline_configuration_loads(
+    extrapolation: str, include_bias: bool, n_knots: int, degree: int
+) -> None:
+    if extrapolation == "periodic" and n_knots <= degree:
+        pytest.skip("periodic splines need degree < n_knots")
+    model = SplineTransformer(
+        n_knots=n_knots, degree=degree, extrapolation=extrapolation, include_bias=include_bias
+    ).fit(X)
+    loaded = milo_codec.loads(milo_codec.dumps(model))
+    inside = np.clip(X, X.min(axis=0), X.max(axis=0))
+    np.testing.assert_array_equal(loaded.transform(inside), model.transform(inside))

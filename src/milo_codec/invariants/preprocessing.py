@@ -1,4 +1,5 @@
-"""Invariants of sklearn.preprocessing that symbolic shapes cannot express.
+"""Invariants of sklearn.preprocessing that symbolic shapes cannot express: the counts of
+PolynomialFeatures and the splines of SplineTransformer.
 
 PolynomialFeatures keeps no arrays, only counts: ``n_output_features_`` and ``_n_out_full``
 size the array ``transform`` allocates (``_n_out_full`` columns per row), and fit derives
@@ -137,4 +138,62 @@ def polynomial_sizes(params: dict, state: dict, path: str) -> list[Problem]:
     return out
 
 
-CHECKS: dict[str, Check] = {"polynomial_sizes": polynomial_sizes}
+def spline_features(params: dict, state: dict, path: str) -> list[Problem]:
+    """One B-spline per input feature, each of the parameter's degree with the basis that fit
+    builds (an identity coefficient matrix, repeated for periodic splines), all of the same
+    width; n_features_out_ as fit derives it. Transform reads the width from the first spline
+    and allocates n_features_out_ columns (found by fuzzing: a spline missing loaded, then
+    raised IndexError in transform)."""
+    n = _int(state.get("n_features_in_"))
+    bsplines = state.get("bsplines_")
+    degree = _int(params.get("degree"))
+    if n is None or degree is None or not isinstance(bsplines, list):
+        return []
+    where = f"{path}.state.bsplines_"
+    if len(bsplines) != n:
+        return [Problem(where, f"has {len(bsplines)} splines but n_features_in_ is {n}")]
+    periodic = params.get("extrapolation") == "periodic"
+    widths = []
+    for i, spline in enumerate(bsplines):
+        t, c, k = (getattr(spline, a, None) for a in ("t", "c", "k"))
+        if not (isinstance(t, np.ndarray) and isinstance(c, np.ndarray) and c.ndim == 2):
+            return [Problem(f"{where}[{i}]", "must be a B-spline with 2-D coefficients")]
+        if k != degree:
+            return [
+                Problem(f"{where}[{i}]", f"has degree {k} but the degree parameter is {degree}")
+            ]
+        width = t.shape[0] - k - 1 - (k if periodic else 0)
+        if c.shape != (width + (k if periodic else 0), width):
+            return [
+                Problem(
+                    f"{where}[{i}]",
+                    f"has coefficients of shape {list(c.shape)}; its {t.shape[0]} knots of "
+                    f"degree {k} make {width} basis functions, as fit builds them",
+                )
+            ]
+        widths.append(width)
+    if len(set(widths)) > 1:
+        i = next(i for i, w in enumerate(widths) if w != widths[0])
+        return [
+            Problem(
+                f"{where}[{i}]",
+                f"has {widths[i]} basis functions but bsplines_[0] has {widths[0]}: every "
+                "feature has as many",
+            )
+        ]
+    want = n * widths[0] - (0 if bool(params.get("include_bias")) else n)
+    if state.get("n_features_out_") != want:
+        return [
+            Problem(
+                f"{path}.state.n_features_out_",
+                f"is {state.get('n_features_out_')!r} but {n} features of {widths[0]} basis "
+                f"functions make {want}",
+            )
+        ]
+    return []
+
+
+CHECKS: dict[str, Check] = {
+    "polynomial_sizes": polynomial_sizes,
+    "spline_features": spline_features,
+}
