@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from crafted import editable_doc
+from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.kernel_ridge import KernelRidge
 from sklearn.linear_model import (
@@ -472,4 +474,14 @@ def test_a_listed_numpy_function_is_refused_where_a_parameter_takes_none(
     doc = json.loads(milo_codec.dumps(type(make())()))
     doc["model"]["params"][param] = {"function": "numpy.sqrt"}
     with pytest.raises(milo_codec.SchemaError, match=rf"\$\.model\.params\.{param}"):
+        milo_codec.loads(json.dumps(doc))
+
+
+@pytest.mark.parametrize("strategy", ["", "mode", "most_frequent "])
+def test_a_strategy_scikit_learn_does_not_have_is_refused(strategy: str) -> None:
+    """Predict branches on the fitted strategy; one no branch takes left a variable unset
+    (found by fuzzing: UnboundLocalError at predict)."""
+    doc = editable_doc(DummyClassifier().fit(X, np.arange(40) % 2))
+    doc["model"]["state"]["_strategy"] = strategy
+    with pytest.raises(SchemaError, match=r"\$\.model\.state\._strategy: expected"):
         milo_codec.loads(json.dumps(doc))
