@@ -174,7 +174,18 @@ def _classifier_recipes(cls: type) -> list[Recipe]:
     out.append(make("sparse", sp.csr_matrix(X * (np.abs(X) > 0.5)), y3))
     out.append(make("multioutput", X, np.c_[y3, _y_class(60, 2, seed=5)]))
     out.append(_dataframe_recipe(cls, X, y3))
+    out += [make(rid, X, y3, est_fn) for rid, est_fn in _iterative_solver_recipes(cls)]
     return out
+
+
+def _iterative_solver_recipes(cls: type) -> list[tuple[str, Callable[[], Any]]]:
+    """Ridge's iterative solvers keep their iteration counts (an int32 array per target)."""
+    if cls.__name__ not in ("Ridge", "RidgeClassifier"):
+        return []
+    return [
+        (f"solver-{solver}", lambda solver=solver: cls(solver=solver, random_state=0))
+        for solver in ("lsqr", "sag", "saga")
+    ]
 
 
 # every integer width but int64 (the usual labels, in every classifier's own recipes)
@@ -233,6 +244,7 @@ def _regressor_recipes(cls: type) -> list[Recipe]:
         make("multioutput", X, yy),
     ]
     out.append(_dataframe_recipe(cls, X, y))
+    out += [make(rid, X, y, est_fn) for rid, est_fn in _iterative_solver_recipes(cls)]
     return out
 
 
