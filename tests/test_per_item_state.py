@@ -107,6 +107,12 @@ CATEGORY_CASES: list[tuple[str, Any, Callable[[dict], None], str]] = [
         "categories_[1]: category 0 is a list: categories are labels",
     ),
     (
+        "onehot-label-is-a-tuple-holding-a-list",
+        OneHotEncoder().fit(np.array([["a", "x"], ["b", "y"], ["c", "x"]], dtype=object)),
+        _set_categories(1, [{"tuple": [["x"]]}, "y"]),
+        "categories_[1]: category 0 is a tuple: categories are labels",
+    ),
+    (
         "ordinal-repeated-labels",
         OrdinalEncoder().fit(np.array([["a"], ["b"]], dtype=object)),
         _set_categories(0, ["a", "a"]),

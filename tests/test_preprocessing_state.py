@@ -50,6 +50,14 @@ CASES: dict[str, tuple[Callable[[dict], None], type, str]] = {
         "$.model.state.n_output_features_: degrees [0, 1000000000000000000] over 4 features "
         "make more output features than scikit-learn can index",
     ),
+    "a-degree-fit-does-not-take": (
+        lambda doc: (
+            doc["model"]["params"].update(degree=["a", 2]),
+            doc["model"]["state"].update(_n_out_full=2**64),
+        ),
+        milo_codec.InvariantError,
+        "$.model.params.degree: is ['a', 2]: degree is an integer or two",
+    ),
     "negative-feature-count": (
         _set(n_features_in_=-1),
         milo_codec.SchemaError,
@@ -71,7 +79,9 @@ def test_counts_fit_would_not_derive_are_refused(
 
 @pytest.mark.parametrize("interaction_only", [False, True])
 @pytest.mark.parametrize("include_bias", [False, True])
-@pytest.mark.parametrize("degree", [1, 3, (0, 2), (2, 2), (2, 5), (4, 6)], ids=str)
+@pytest.mark.parametrize(
+    "degree", [1, 3, (0, 2), (2, 2), (2, 5), (4, 6), [1, 3], np.array([1, 3])], ids=str
+)
 @pytest.mark.parametrize("n_features", [1, 4])
 def test_every_fitted_configuration_loads(
     degree: Any, interaction_only: bool, include_bias: bool, n_features: int

@@ -50,11 +50,20 @@ def _object_categories_problem(cats: Any) -> str | None:
     try:
         distinct = len(set(items))
     except TypeError:
-        i = next(i for i, v in enumerate(items) if isinstance(v, list | dict | set | np.ndarray))
-        return f"category {i} is a {type(items[i]).__name__}: categories are labels"
+        return _first_unhashable(items)
     if distinct != len(items):
         return "categories must be unique, as scikit-learn keeps them"
     return None
+
+
+def _first_unhashable(items: list) -> str:
+    """Which category set() refused (looked for only once it has)."""
+    for i, v in enumerate(items):
+        try:
+            hash(v)
+        except TypeError:
+            return f"category {i} is a {type(v).__name__}: categories are labels"
+    return "categories must be labels"
 
 
 def _numeric_categories_problem(cats: Any) -> str | None:

@@ -65,7 +65,7 @@ def _degrees(degree: Any) -> tuple[int, int] | None:
     one = _int(degree)
     if one is not None:
         return 0, one
-    if isinstance(degree, tuple | list) and len(degree) == 2:
+    if isinstance(degree, tuple | list | np.ndarray) and len(degree) == 2:
         low, high = _int(degree[0]), _int(degree[1])
         if low is not None and high is not None:
             return low, high
@@ -78,8 +78,17 @@ def polynomial_sizes(params: dict, state: dict, path: str) -> list[Problem]:
     n = _int(state.get("n_features_in_"))
     degrees = _degrees(params.get("degree"))
     stated = (_int(state.get("_min_degree")), _int(state.get("_max_degree")))
-    if n is None or degrees is None or None in stated:
+    if n is None or None in stated:
         return []
+    if degrees is None:
+        # fit accepts no other degree: the counts below could not be checked
+        return [
+            Problem(
+                f"{path}.params.degree",
+                f"is {params.get('degree')!r}: degree is an integer or two, "
+                "(min_degree, max_degree)",
+            )
+        ]
     if stated != degrees:
         return [
             Problem(
