@@ -14,13 +14,11 @@ walk does not resolve, so aliases inside them are resolved here.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
-from milo_codec.invariants.base import Check, resolve_alias
+from milo_codec.invariants.base import Check, as_int, resolve_alias
 from milo_codec.invariants.fitted import fitted_state
 from milo_codec.objects.base import AliasRef, Pending
 from milo_codec.objects.calibration import CALIBRATOR_SCHEMAS
@@ -28,10 +26,6 @@ from milo_codec.paths import child
 
 _FROZEN = "sklearn.frozen.FrozenEstimator"
 _DEFAULT = "sklearn.svm.LinearSVC"
-
-
-def _int(v: Any) -> int | None:
-    return int(v) if isinstance(v, int | np.integer) and not isinstance(v, bool) else None
 
 
 def _class(node: NodeModel) -> str:
@@ -57,7 +51,7 @@ def calibrated_classifiers(params: dict, state: dict, path: str) -> list[Problem
     ensemble = params.get("ensemble")
     per_fold = (not frozen) if ensemble == "auto" else bool(ensemble)
     cv = params.get("cv")
-    n_folds = 5 if cv is None else _int(cv)
+    n_folds = 5 if cv is None else as_int(cv)
     expected = n_folds if per_fold else 1
     if expected is not None and len(members) != expected:
         how = f"{n_folds} folds with ensemble" if per_fold else "ensemble off"
@@ -66,7 +60,7 @@ def calibrated_classifiers(params: dict, state: dict, path: str) -> list[Problem
         )
 
     known = set(classes.tolist())
-    n_in = _int(state.get("n_features_in_"))
+    n_in = as_int(state.get("n_features_in_"))
     for i, member in enumerate(members):
         if type(member) is not Pending or member.kind.tag != "calibrated_classifier":
             continue
@@ -99,7 +93,7 @@ def calibrated_classifiers(params: dict, state: dict, path: str) -> list[Problem
         if own is None:
             out.append(Problem(f"{at}.estimator", "must be fitted"))
             continue
-        own_in = _int(own.get("n_features_in_"))
+        own_in = as_int(own.get("n_features_in_"))
         if n_in is not None and own_in is not None and own_in != n_in:
             out.append(
                 Problem(

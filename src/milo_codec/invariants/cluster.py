@@ -22,7 +22,7 @@ from typing import Any, TypeGuard
 import numpy as np
 
 from milo_codec.errors import Problem
-from milo_codec.invariants.base import Check
+from milo_codec.invariants.base import Check, as_int
 from milo_codec.objects.base import Pending
 
 
@@ -50,10 +50,6 @@ def _in_range(report: _Report, field: str, a: Any, lo: int, hi: int, what: str) 
     return True
 
 
-def _int(v: Any) -> int | None:
-    return int(v) if type(v) is int or isinstance(v, np.integer) else None
-
-
 # ---------------------------------------------------------------------------
 # k-means
 
@@ -70,10 +66,10 @@ def kmeans_centers(params: dict, state: dict, path: str) -> list[Problem]:
         return report.problems
     if not centers.flags.c_contiguous:
         report("cluster_centers_", "must be C-contiguous (the k-means kernels read it row by row)")
-    n_clusters = _int(params.get("n_clusters"))
+    n_clusters = as_int(params.get("n_clusters"))
     if n_clusters is not None and n_clusters != k:
         report("cluster_centers_", f"has {k} centers but n_clusters is {n_clusters}")
-    out = _int(state.get("_n_features_out"))
+    out = as_int(state.get("_n_features_out"))
     if out is not None and out != k:
         report("_n_features_out", f"is {out} but there are {k} centers")
     _in_range(report, "labels_", state.get("labels_"), 0, k, "labels (cluster indices)")
@@ -209,7 +205,7 @@ def mean_shift_labels(params: dict, state: dict, path: str) -> list[Problem]:
 
 def spectral_labels(params: dict, state: dict, path: str) -> list[Problem]:
     report = _Report(path)
-    k = _int(params.get("n_clusters"))
+    k = as_int(params.get("n_clusters"))
     if k is not None:
         _in_range(report, "labels_", state.get("labels_"), 0, k, "labels")
     return report.problems
@@ -229,9 +225,9 @@ def bicluster_labels(params: dict, state: dict, path: str) -> list[Problem]:
         return []
     n = params.get("n_clusters")
     if isinstance(n, tuple) and len(n) == 2:
-        n_rows, n_cols = _int(n[0]), _int(n[1])
+        n_rows, n_cols = as_int(n[0]), as_int(n[1])
     else:
-        n_rows = n_cols = _int(n)
+        n_rows = n_cols = as_int(n)
     if n_rows is None or n_cols is None:
         return []
     ok = _in_range(report, "row_labels_", row_labels, 0, n_rows, "row labels")
@@ -265,7 +261,7 @@ def bicluster_labels(params: dict, state: dict, path: str) -> list[Problem]:
 def agglomerative_tree(params: dict, state: dict, path: str) -> list[Problem]:
     """children_ row i merges two distinct earlier nodes (leaves or merges), each once."""
     report = _Report(path)
-    children, n_leaves = state.get("children_"), _int(state.get("n_leaves_"))
+    children, n_leaves = state.get("children_"), as_int(state.get("n_leaves_"))
     if not _int_array(children) or children.ndim != 2 or n_leaves is None:
         return []
     n_merges = children.shape[0]
@@ -280,7 +276,7 @@ def agglomerative_tree(params: dict, state: dict, path: str) -> list[Problem]:
             report("children_", f"row {i} must merge nodes in [0, {n_leaves + i})")
         elif np.unique(children).shape[0] != children.size:
             report("children_", "a node can be merged only once")
-    k = _int(state.get("n_clusters_"))
+    k = as_int(state.get("n_clusters_"))
     if k is not None:
         if k > n_leaves:
             report("n_clusters_", f"is {k} but there are only {n_leaves} leaves")
@@ -291,7 +287,7 @@ def agglomerative_tree(params: dict, state: dict, path: str) -> list[Problem]:
         elif _int_array(labels) and np.unique(labels).shape[0] != k:
             # the cut gives every cluster a member; transform pools one column per label
             report("labels_", f"must use each of the {k} clusters")
-        out = _int(state.get("_n_features_out"))
+        out = as_int(state.get("_n_features_out"))
         if out is not None and out != k:
             report("_n_features_out", f"is {out} but n_clusters_ is {k}")
     return report.problems
@@ -399,7 +395,7 @@ def birch_cf_tree(params: dict, state: dict, path: str) -> list[Problem]:
     if set(listed) != tree_leaves or len(listed) != len(tree_leaves):
         report("dummy_leaf_", "the leaf list from it must hold exactly the leaves of root_'s tree")
         return report.problems
-    n_features = _int(state.get("n_features_in_"))
+    n_features = as_int(state.get("n_features_in_"))
     if any(node["n_features"] != n_features for node in graph):
         report(first_name, f"every node must have n_features = n_features_in_ ({n_features})")
         return report.problems
@@ -417,7 +413,7 @@ def birch_cf_tree(params: dict, state: dict, path: str) -> list[Problem]:
     norms = state.get("_subcluster_norms")
     if isinstance(norms, np.ndarray) and norms.dtype != centers.dtype:
         report("_subcluster_norms", f"must have the centers' dtype {centers.dtype}")
-    out = _int(state.get("_n_features_out"))
+    out = as_int(state.get("_n_features_out"))
     if out is not None and out != centers.shape[0]:
         report("_n_features_out", f"is {out} but there are {centers.shape[0]} subclusters")
     return report.problems

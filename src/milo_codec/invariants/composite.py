@@ -24,7 +24,7 @@ import numpy as np
 
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
-from milo_codec.invariants.base import Check
+from milo_codec.invariants.base import Check, as_int
 
 _ONE_TO_ONE = {
     f"sklearn.preprocessing.{name}"
@@ -59,10 +59,6 @@ def _class(node: NodeModel) -> str:
     return node.codec().class_path
 
 
-def _int(v: Any) -> int | None:
-    return int(v) if isinstance(v, int | np.integer) and not isinstance(v, bool) else None
-
-
 def _pairs(items: Any) -> list[tuple]:
     """(name, part, ...) tuples of a steps/transformers list; anything else is left out."""
     if not isinstance(items, list):
@@ -75,8 +71,8 @@ def n_features_in(node: Any) -> int | None:
     if not isinstance(node, NodeModel):
         return None
     params, state = _fields(node)
-    if state is not None and _int(state.get("n_features_in_")) is not None:
-        return _int(state["n_features_in_"])
+    if state is not None and as_int(state.get("n_features_in_")) is not None:
+        return as_int(state["n_features_in_"])
     cls = _class(node)
     if cls == "sklearn.pipeline.Pipeline":
         for _, step in _pairs(params.get("steps")):
@@ -114,17 +110,17 @@ def output_width(node: Any) -> int | None:
             return max(stops, default=0) if len(stops) == len(slices) else None
         return None
     for attr in _OUTPUT_WIDTH_ATTRS:
-        if _int(state.get(attr)) is not None:
-            return _int(state[attr])
+        if as_int(state.get(attr)) is not None:
+            return as_int(state[attr])
     if cls == "sklearn.preprocessing.KBinsDiscretizer":
         if params.get("encode") == "ordinal":
-            return _int(state.get("n_features_in_"))
+            return as_int(state.get("n_features_in_"))
         bins = state.get("n_bins_")
         if isinstance(bins, np.ndarray) and bins.dtype.kind in "iu" and bins.ndim == 1:
             return int(bins.sum())
         return None
     if cls in _ONE_TO_ONE:
-        return _int(state.get("n_features_in_"))
+        return as_int(state.get("n_features_in_"))
     return None
 
 
@@ -290,7 +286,7 @@ def resolve_columns(spec: Any, n: int, names: np.ndarray | None, most: int) -> l
 
 def column_transformer(params: dict, state: dict, path: str) -> list[Problem]:
     problems = _weights_name_parts(params, "transformers", path)
-    n = _int(state.get("n_features_in_"))
+    n = as_int(state.get("n_features_in_"))
     if n is None:
         return problems
     names = state.get("feature_names_in_")

@@ -18,11 +18,7 @@ import numpy as np
 
 from milo_codec.codecs.base import NodeModel, UnfittedState
 from milo_codec.errors import Problem
-from milo_codec.invariants.base import Check
-
-
-def _int(v: Any) -> int | None:
-    return int(v) if type(v) is int or isinstance(v, np.integer) else None
+from milo_codec.invariants.base import Check, as_int
 
 
 def _array(v: Any, rank: int) -> np.ndarray | None:
@@ -31,9 +27,9 @@ def _array(v: Any, rank: int) -> np.ndarray | None:
 
 def pca_rank(params: dict, state: dict, path: str) -> list[Problem]:
     """A PCA keeps at most min(n_samples, n_features) components (the rank of the data)."""
-    n_components = _int(state.get("n_components_"))
-    n_features = _int(state.get("n_features_in_"))
-    n_samples = _int(state.get("n_samples_"))
+    n_components = as_int(state.get("n_components_"))
+    n_features = as_int(state.get("n_features_in_"))
+    n_samples = as_int(state.get("n_samples_"))
     if n_components is None or n_features is None:
         return []
     bound, source = n_features, "n_features_in_"
@@ -82,7 +78,7 @@ def kernel_pca_parts(params: dict, state: dict, path: str) -> list[Problem]:
                     f"(it is {params.get('fit_inverse_transform')!r})",
                 )
             )
-    n_features = _int(state.get("n_features_in_"))
+    n_features = as_int(state.get("n_features_in_"))
     if params.get("kernel") == "precomputed" and n_fit is not None and n_features != n_fit:
         problems.append(
             Problem(
@@ -122,7 +118,7 @@ def nmf_components(params: dict, state: dict, path: str) -> list[Problem]:
     """The effective component count is recorded twice, and both size components_; the
     multiplicative updates of transform() use the beta loss the parameter names."""
     problems = []
-    a, b = _int(state.get("_n_components")), _int(state.get("n_components_"))
+    a, b = as_int(state.get("_n_components")), as_int(state.get("n_components_"))
     if a is not None and b is not None and a != b:
         problems.append(Problem(f"{path}.state.n_components_", f"is {b} but _n_components is {a}"))
     beta = params.get("beta_loss")
@@ -161,7 +157,7 @@ def sparse_coder_dictionary(params: dict, state: dict, path: str) -> list[Proble
     where = f"{path}.params.dictionary"
     if dictionary.ndim != 2 or dictionary.dtype.kind != "f":
         return [Problem(where, "must be a 2-d array of floats (n_components, n_features)")]
-    expected = (_int(state.get("n_components_")), _int(state.get("n_features_in_")))
+    expected = (as_int(state.get("n_components_")), as_int(state.get("n_features_in_")))
     if None not in expected and dictionary.shape != expected:
         return [
             Problem(

@@ -16,7 +16,7 @@ import numpy as np
 
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
-from milo_codec.invariants.base import Check
+from milo_codec.invariants.base import Check, as_int
 from milo_codec.objects.base import Pending
 from milo_codec.paths import child
 
@@ -35,10 +35,6 @@ def _params(node: Any) -> dict[str, Any]:
     return node.params.fields_by_json_name() if isinstance(node, NodeModel) else {}
 
 
-def _int(v: Any) -> int | None:
-    return int(v) if isinstance(v, int | np.integer) and not isinstance(v, bool) else None
-
-
 def _members(state: dict[str, Any]) -> list[Any]:
     m = state.get("estimators_")
     return list(m) if isinstance(m, list) else []
@@ -50,7 +46,7 @@ def _at(path: str, i: int) -> str:
 
 def _count(params: dict, state: dict, path: str, field: str = "estimators_") -> list[Problem]:
     """A fitted ensemble holds exactly ``n_estimators`` members (what fit leaves behind)."""
-    n, members = _int(params.get("n_estimators")), state.get(field)
+    n, members = as_int(params.get("n_estimators")), state.get(field)
     if n is None or not isinstance(members, list) or len(members) == n:
         return []
     return [
@@ -67,7 +63,7 @@ def _same_n_features(
     """Every member saw ``expected`` features (or, with None, the same number as the first)."""
     out = []
     for i, m in enumerate(_members(state)):
-        got = _int(_state(m).get("n_features_in_"))
+        got = as_int(_state(m).get("n_features_in_"))
         if got is None:
             continue
         if expected is None:
@@ -312,11 +308,11 @@ def stacking(params: dict, state: dict, path: str) -> list[Problem]:
         out += _stack_widths(methods, outs, n, path)
     width = sum(int(k) for k in outs)
     if params.get("passthrough") is True:
-        first = _int(_state(members[0]).get("n_features_in_"))
+        first = as_int(_state(members[0]).get("n_features_in_"))
         if first is None:
             return out
         width += first
-    final = _int(_state(state.get("final_estimator_")).get("n_features_in_"))
+    final = as_int(_state(state.get("final_estimator_")).get("n_features_in_"))
     if final is not None and final != width:
         out.append(
             Problem(
@@ -359,14 +355,14 @@ def _stack_widths(methods: list, outs: list, n_classes: int | None, path: str) -
 def _feature_subsets(state: dict, path: str) -> list[Problem]:
     """Member i sees X[:, estimators_features_[i]]: indices in range, widths that agree."""
     feats, members = state.get("estimators_features_"), _members(state)
-    n_features = _int(state.get("n_features_in_"))
+    n_features = as_int(state.get("n_features_in_"))
     if not isinstance(feats, list):
         return []
     fpath = f"{path}.state.estimators_features_"
     if len(feats) != len(members):
         return [Problem(fpath, f"has {len(feats)} entries but there are {len(members)} estimators")]
     out = []
-    max_features = _int(state.get("_max_features"))
+    max_features = as_int(state.get("_max_features"))
     for i, (f, m) in enumerate(zip(feats, members, strict=True)):
         if not isinstance(f, np.ndarray) or f.ndim != 1:
             continue
@@ -385,7 +381,7 @@ def _feature_subsets(state: dict, path: str) -> list[Problem]:
                     f"holds {f.shape[0]} features but _max_features is {max_features}",
                 )
             )
-        got = _int(_state(m).get("n_features_in_"))
+        got = as_int(_state(m).get("n_features_in_"))
         if got is not None and got != f.shape[0]:
             out.append(
                 Problem(
@@ -407,7 +403,7 @@ def bagging(params: dict, state: dict, path: str) -> list[Problem]:
     if isinstance(seeds, np.ndarray) and seeds.shape[0] > len(_members(state)):
         # a warm-started fit keeps only the seeds of its last batch of members
         out.append(Problem(f"{path}.state._seeds", "has more seeds than there are estimators"))
-    n = _int(state.get("n_classes_"))
+    n = as_int(state.get("n_classes_"))
     if n is not None:
         out += _subset_classes(state, path, n)
     return out
@@ -475,7 +471,7 @@ def isolation_forest(params: dict, state: dict, path: str) -> list[Problem]:
 def _node_count(member: Any) -> int | None:
     tree = _state(member).get("tree_")
     if type(tree) is Pending and isinstance(tree.payload, dict):
-        return _int(tree.payload.get("node_count"))
+        return as_int(tree.payload.get("node_count"))
     return None
 
 
@@ -489,12 +485,12 @@ def forest(params: dict, state: dict, path: str) -> list[Problem]:
     if not fitted:
         return partly
     out = _count(params, state, path)
-    out += _same_n_features(state, path, _int(state.get("n_features_in_")))
-    n_outputs = _int(state.get("n_outputs_"))
+    out += _same_n_features(state, path, as_int(state.get("n_features_in_")))
+    n_outputs = as_int(state.get("n_outputs_"))
     n_classes = state.get("n_classes_")
     for i, m in _member_nodes(state):
         s = _state(m)
-        got = _int(s.get("n_outputs_"))
+        got = as_int(s.get("n_outputs_"))
         if n_outputs is not None and got is not None and got != n_outputs:
             out.append(
                 Problem(
@@ -525,7 +521,7 @@ def adaboost(params: dict, state: dict, path: str) -> list[Problem]:
     if not fitted:
         return partly
     out: list[Problem] = []
-    n, members = _int(params.get("n_estimators")), _members(state)
+    n, members = as_int(params.get("n_estimators")), _members(state)
     for name in ("estimator_weights_", "estimator_errors_"):
         v = state.get(name)
         if isinstance(v, np.ndarray) and n is not None and v.shape != (n,):
@@ -542,7 +538,7 @@ def adaboost(params: dict, state: dict, path: str) -> list[Problem]:
                 f"holds {len(members)} estimators but n_estimators is {n}",
             )
         )
-    out += _same_n_features(state, path, _int(state.get("n_features_in_")))
+    out += _same_n_features(state, path, as_int(state.get("n_features_in_")))
     classes = state.get("classes_")
     if isinstance(classes, np.ndarray):
         # AdaBoost fits its members on the original labels and compares their predictions
@@ -564,8 +560,8 @@ def gradient_boosting(params: dict, state: dict, path: str) -> list[Problem]:
         return partly
     out: list[Problem] = []
     grid = state.get("estimators_")
-    n_stages = _int(state.get("n_estimators_"))
-    k = _int(state.get("n_trees_per_iteration_"))
+    n_stages = as_int(state.get("n_estimators_"))
+    k = as_int(state.get("n_trees_per_iteration_"))
     if isinstance(grid, np.ndarray):
         if n_stages is not None and k is not None and grid.shape != (n_stages, k):
             out.append(
@@ -576,9 +572,9 @@ def gradient_boosting(params: dict, state: dict, path: str) -> list[Problem]:
                 )
             )
             return out
-        n_features = _int(state.get("n_features_in_"))
+        n_features = as_int(state.get("n_features_in_"))
         for (i, j), tree in np.ndenumerate(grid):
-            got = _int(_state(tree).get("n_features_in_"))
+            got = as_int(_state(tree).get("n_features_in_"))
             if n_features is not None and got is not None and got != n_features:
                 out.append(
                     Problem(
@@ -586,7 +582,7 @@ def gradient_boosting(params: dict, state: dict, path: str) -> list[Problem]:
                         f"is {got} but the ensemble's n_features_in_ is {n_features}",
                     )
                 )
-    n_est = _int(params.get("n_estimators"))
+    n_est = as_int(params.get("n_estimators"))
     if n_stages is not None and n_est is not None and n_stages > n_est:
         out.append(
             Problem(
@@ -594,7 +590,7 @@ def gradient_boosting(params: dict, state: dict, path: str) -> list[Problem]:
                 f"is {n_stages} but at most n_estimators = {n_est} stages are fitted",
             )
         )
-    n_classes = _int(state.get("n_classes_"))
+    n_classes = as_int(state.get("n_classes_"))
     if n_classes is not None and k is not None and k != (1 if n_classes <= 2 else n_classes):
         out.append(
             Problem(

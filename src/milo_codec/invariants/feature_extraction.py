@@ -22,15 +22,11 @@ import numpy as np
 
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
-from milo_codec.invariants.base import Check
+from milo_codec.invariants.base import Check, as_int
 from milo_codec.paths import child
 
 _TFIDF = "sklearn.feature_extraction.text.TfidfTransformer"
 _IDF_PARAMS = ("norm", "use_idf", "smooth_idf", "sublinear_tf")
-
-
-def _index(v: Any) -> int | None:
-    return int(v) if isinstance(v, int | np.integer) and not isinstance(v, bool) else None
 
 
 def _indices(values: list[Any]) -> np.ndarray | None:
@@ -65,7 +61,7 @@ def vocabulary_indices(params: dict, state: dict, path: str) -> list[Problem]:
 
 def _first_index_problem(vocabulary: dict[str, Any], field: str) -> list[Problem]:
     """What is wrong with a vocabulary's indices, term by term (only once something is)."""
-    indices = [_index(v) for v in vocabulary.values()]
+    indices = [as_int(v) for v in vocabulary.values()]
     n = len(indices)
     if any(i is None for i in indices):
         return [Problem(field, "column indices must be integers")]
@@ -83,7 +79,7 @@ def _first_index_problem(vocabulary: dict[str, Any], field: str) -> list[Problem
 def _given_vocabulary(vocabulary: Any) -> dict[str, int] | None:
     """The mapping scikit-learn makes of a vocabulary parameter (a mapping or a term list)."""
     if isinstance(vocabulary, dict):
-        return {k: _index(v) for k, v in vocabulary.items()}  # type: ignore[misc]
+        return {k: as_int(v) for k, v in vocabulary.items()}  # type: ignore[misc]
     if isinstance(vocabulary, list):
         return {term: i for i, term in enumerate(vocabulary)}
     return None
@@ -124,7 +120,7 @@ def text_vocabulary(params: dict, state: dict, path: str) -> list[Problem]:
     if isinstance(vocabulary, dict) and _same_vocabulary(given, vocabulary):
         return []  # the usual case, decided without a Python step per term
     expected = _given_vocabulary(given)
-    actual = {k: _index(v) for k, v in vocabulary.items()}
+    actual = {k: as_int(v) for k, v in vocabulary.items()}
     if expected is None or list(expected.items()) != list(actual.items()):
         return [Problem(f"{st}.vocabulary_", "must be the vocabulary parameter, term for term")]
     return []
@@ -146,7 +142,7 @@ def tfidf_vectorizer(params: dict, state: dict, path: str) -> list[Problem]:
     ]
     fitted = tfidf.state.fields_by_json_name() if tfidf.state is not None else {}
     n = len(state.get("vocabulary_") or ())
-    if _index(fitted.get("n_features_in_")) != n:
+    if as_int(fitted.get("n_features_in_")) != n:
         problems.append(
             Problem(f"{field}.state.n_features_in_", f"must equal the vocabulary's size ({n})")
         )

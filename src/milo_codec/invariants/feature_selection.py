@@ -19,7 +19,7 @@ import numpy as np
 
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
-from milo_codec.invariants.base import Check
+from milo_codec.invariants.base import Check, as_int
 from milo_codec.invariants.composite import n_features_in
 from milo_codec.values.objects import function_name
 
@@ -66,10 +66,6 @@ def univariate_generic_param(params: dict, state: dict, path: str) -> list[Probl
 # Model-based selectors
 
 
-def _int(v: Any) -> int | None:
-    return int(v) if isinstance(v, numbers.Integral) and not isinstance(v, bool) else None
-
-
 # Composites that keep their fitted parts in params (their own state stays null).
 _FITTED_IN_PARAMS = frozenset({"sklearn.pipeline.Pipeline", "sklearn.pipeline.FeatureUnion"})
 
@@ -107,8 +103,8 @@ def select_from_model(params: dict, state: dict, path: str) -> list[Problem]:
     where = f"{path}.state.max_features_"
     if limit is None and fitted_limit is not None:
         problems.append(Problem(where, "must be absent when max_features is null"))
-    elif _int(limit) is not None and _int(fitted_limit) != _int(limit):
-        problems.append(Problem(where, f"must equal max_features ({_int(limit)})"))
+    elif as_int(limit) is not None and as_int(fitted_limit) != as_int(limit):
+        problems.append(Problem(where, f"must equal max_features ({as_int(limit)})"))
     n = n_features_in(state.get("estimator_"))
     problems.extend(_names_match(state, n, path, "the estimator's n_features_in_"))
     return problems
@@ -120,7 +116,7 @@ def rfe_support(params: dict, state: dict, path: str) -> list[Problem]:
     st = f"{path}.state"
     support, ranking = state.get("support_"), state.get("ranking_")
     selected = int(support.sum()) if isinstance(support, np.ndarray) else None
-    count = _int(state.get("n_features_"))
+    count = as_int(state.get("n_features_"))
     if selected is not None and count is not None and count != selected:
         problems.append(Problem(f"{st}.n_features_", f"is {count} but support_ selects {selected}"))
     if isinstance(ranking, np.ndarray) and ranking.size:
@@ -155,7 +151,7 @@ def rfecv_cv_results(params: dict, state: dict, path: str) -> list[Problem]:
         return []
     folds = sum(1 for k in results if k.startswith("split") and k.endswith("_test_score"))
     cv = params.get("cv")
-    want_folds = _CV_DEFAULT_FOLDS if cv is None else _int(cv)
+    want_folds = _CV_DEFAULT_FOLDS if cv is None else as_int(cv)
     if want_folds is not None and folds != want_folds:
         return [Problem(where, f"holds {folds} folds but cv gives {want_folds}")]
     keys = [
@@ -169,7 +165,7 @@ def rfecv_cv_results(params: dict, state: dict, path: str) -> list[Problem]:
     if list(results) != keys:
         return [Problem(where, f"keys must be {keys}")]
     steps = results["n_features"].shape[0]
-    n = _int(state.get("n_features_in_"))
+    n = as_int(state.get("n_features_in_"))
     problems = []
     for key, value in results.items():
         kind: str = "float64"
@@ -193,8 +189,8 @@ def rfecv_cv_results(params: dict, state: dict, path: str) -> list[Problem]:
 def sequential_support(params: dict, state: dict, path: str) -> list[Problem]:
     """fit leaves n_features_to_select_ = support_.sum(), which the parameters fix unless the
     selection stops on tol."""
-    support, count = state.get("support_"), _int(state.get("n_features_to_select_"))
-    n = _int(state.get("n_features_in_"))
+    support, count = state.get("support_"), as_int(state.get("n_features_to_select_"))
+    n = as_int(state.get("n_features_in_"))
     if not isinstance(support, np.ndarray) or count is None:
         return []
     where = f"{path}.state.n_features_to_select_"
@@ -208,8 +204,8 @@ def sequential_support(params: dict, state: dict, path: str) -> list[Problem]:
         # "auto" without tol runs n // 2 steps: backward, they remove that many features
         if tol is None:
             expected = n // 2 if params.get("direction") == "forward" else n - n // 2
-    elif _int(wanted) is not None:
-        expected = _int(wanted)
+    elif as_int(wanted) is not None:
+        expected = as_int(wanted)
     elif isinstance(wanted, numbers.Real) and not isinstance(wanted, bool):
         expected = int(n * float(wanted))
     if expected is not None and expected != count:

@@ -18,14 +18,10 @@ import numpy as np
 
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
-from milo_codec.invariants.base import Check
+from milo_codec.invariants.base import Check, as_int
 
 _INDICATOR = "sklearn.impute.MissingIndicator"
 _SIMPLE = "sklearn.impute.SimpleImputer"
-
-
-def _int(v: Any) -> int | None:
-    return int(v) if isinstance(v, int | np.integer) and not isinstance(v, bool) else None
 
 
 def _node_state(node: Any) -> dict[str, Any]:
@@ -45,7 +41,7 @@ def _fitted_node(node: Any, cls: str, n_features: int | None, field: str) -> lis
     """A nested model of class ``cls``, fitted on ``n_features`` columns."""
     if _class(node) != cls:
         return [Problem(field, f"must be a {cls} model node, not {_class(node) or 'nothing'}")]
-    n = _int(_node_state(node).get("n_features_in_"))
+    n = as_int(_node_state(node).get("n_features_in_"))
     if n is None:
         return [Problem(field, "must be fitted")]
     if n_features is not None and n != n_features:
@@ -73,18 +69,18 @@ def impute_indicator(params: dict, state: dict, path: str) -> list[Problem]:
         if indicator is not None:
             return [Problem(field, "must be null when add_indicator is false")]
         return []
-    return _fitted_node(indicator, _INDICATOR, _int(state.get("n_features_in_")), field)
+    return _fitted_node(indicator, _INDICATOR, as_int(state.get("n_features_in_")), field)
 
 
 def missing_indicator(params: dict, state: dict, path: str) -> list[Problem]:
     """features_ selects distinct, sorted columns of the mask; "all" selects every column."""
-    n = _int(state.get("n_features_in_"))
+    n = as_int(state.get("n_features_in_"))
     features = state.get("features_")
     if n is None or features is None:
         return []
     st = f"{path}.state"
     problems = []
-    if _int(state.get("_n_features")) != n:
+    if as_int(state.get("_n_features")) != n:
         problems.append(Problem(f"{st}._n_features", f"must equal n_features_in_ ({n})"))
     found = _index_array(features, n, f"{st}.features_", "column indices")
     if found:
@@ -126,7 +122,7 @@ def knn_imputer(params: dict, state: dict, path: str) -> list[Problem]:
 def iterative_imputer(params: dict, state: dict, path: str) -> list[Problem]:
     """Each step imputes one column in range from other columns in range, with a fitted model
     of the imputer's estimator class; rounds are whole; bounds are ordered."""
-    n = _int(state.get("n_features_in_"))
+    n = as_int(state.get("n_features_in_"))
     if n is None or "imputation_sequence_" not in state:
         return []
     st = f"{path}.state"
@@ -139,8 +135,8 @@ def iterative_imputer(params: dict, state: dict, path: str) -> list[Problem]:
             Problem(f"{st}._estimator", "must be of the class of the estimator parameter")
         )
     sequence = state["imputation_sequence_"]
-    n_iter = _int(state.get("n_iter_"))
-    n_missing = _int(state.get("n_features_with_missing_"))
+    n_iter = as_int(state.get("n_iter_"))
+    n_missing = as_int(state.get("n_features_with_missing_"))
     if n_missing is not None and n_missing > n:
         problems.append(Problem(f"{st}.n_features_with_missing_", f"must be <= {n}"))
     if not isinstance(sequence, list):
@@ -166,7 +162,7 @@ def iterative_imputer(params: dict, state: dict, path: str) -> list[Problem]:
         payload = getattr(step, "payload", None)
         if not isinstance(payload, dict):
             continue
-        feat = _int(payload.get("feat_idx"))
+        feat = as_int(payload.get("feat_idx"))
         neighbors: Any = payload.get("neighbor_feat_idx")
         if feat is None or not 0 <= feat < n:
             problems.append(Problem(f"{at}.feat_idx", f"must lie in [0, {n}) (n_features_in_)"))
@@ -181,7 +177,7 @@ def iterative_imputer(params: dict, state: dict, path: str) -> list[Problem]:
             problems.append(
                 Problem(f"{at}.estimator", f"must be a fitted clone of _estimator ({template})")
             )
-        fitted_on = _int(_node_state(estimator).get("n_features_in_"))
+        fitted_on = as_int(_node_state(estimator).get("n_features_in_"))
         if not found and fitted_on is not None and fitted_on != neighbors.size:
             problems.append(
                 Problem(

@@ -17,22 +17,14 @@ refuse before anything is constructed:
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from milo_codec.errors import Problem
-from milo_codec.invariants.base import Check
-
-
-def _int(value: Any) -> int | None:
-    if type(value) is int or isinstance(value, np.integer):
-        return int(value)
-    return None
+from milo_codec.invariants.base import Check, as_int
 
 
 def n_features_out_is_n_components(params: dict, state: dict, path: str) -> list[Problem]:
-    n_out, n_components = _int(state.get("_n_features_out")), _int(params.get("n_components"))
+    n_out, n_components = as_int(state.get("_n_features_out")), as_int(params.get("n_components"))
     if n_out is not None and n_components is not None and n_out != n_components:
         return [
             Problem(
@@ -46,7 +38,10 @@ def n_features_out_is_n_components(params: dict, state: dict, path: str) -> list
 def count_sketch_hashes(params: dict, state: dict, path: str) -> list[Problem]:
     at = f"{path}.state"
     index, bits = state.get("indexHash_"), state.get("bitHash_")
-    n_features, n_components = _int(state.get("n_features_in_")), _int(params.get("n_components"))
+    n_features, n_components = (
+        as_int(state.get("n_features_in_")),
+        as_int(params.get("n_components")),
+    )
     if not (isinstance(index, np.ndarray) and isinstance(bits, np.ndarray)):
         return []
     if n_features is None or n_components is None or index.ndim != 2:
@@ -78,8 +73,8 @@ def count_sketch_hashes(params: dict, state: dict, path: str) -> list[Problem]:
 
 def nystroem_components(params: dict, state: dict, path: str) -> list[Problem]:
     at = f"{path}.state"
-    n_out, n_components = _int(state.get("_n_features_out")), _int(params.get("n_components"))
-    n_features = _int(state.get("n_features_in_"))
+    n_out, n_components = as_int(state.get("_n_features_out")), as_int(params.get("n_components"))
+    n_features = as_int(state.get("n_features_in_"))
     problems = []
     if n_out is not None and n_components is not None and n_out > n_components:
         problems.append(

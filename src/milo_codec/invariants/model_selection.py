@@ -19,7 +19,7 @@ import numpy as np
 
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
-from milo_codec.invariants.base import Check
+from milo_codec.invariants.base import Check, as_int
 from milo_codec.objects.base import Pending
 from milo_codec.paths import child
 
@@ -36,12 +36,6 @@ def _length(column: Any) -> int | None:
     if isinstance(column, list):
         return len(column)
     return None
-
-
-def _int(v: Any) -> int | None:
-    return (
-        int(v) if isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_) else None
-    )
 
 
 def _state(node: Any) -> dict[str, Any] | None:
@@ -68,7 +62,7 @@ def search_results(params: dict, state: dict, path: str) -> list[Problem]:
         ranked = key.startswith("rank_") and isinstance(column, np.ndarray) and column.size
         if ranked and (column.min() < 1 or column.max() > n):
             out.append(Problem(child(rpath, key), f"ranks must be between 1 and {n}"))
-    n_splits = _int(state.get("n_splits_"))
+    n_splits = as_int(state.get("n_splits_"))
     splits: dict[tuple[str, str], set[int]] = {}
     for key in results:
         split = _SPLIT.match(key)
@@ -84,7 +78,7 @@ def search_results(params: dict, state: dict, path: str) -> list[Problem]:
                 )
             )
             break
-    best = _int(state.get("best_index_"))
+    best = as_int(state.get("best_index_"))
     if best is not None and not 0 <= best < n:
         out.append(Problem(f"{path}.state.best_index_", f"must be in [0, {n}) ({n} candidates)"))
     return out
@@ -137,7 +131,7 @@ def _is_composite(node: NodeModel) -> bool:
 
 def halving_schedule(params: dict, state: dict, path: str) -> list[Problem]:
     """One resource amount and one candidate count per iteration; iter indexes iterations."""
-    n_iter = _int(state.get("n_iterations_"))
+    n_iter = as_int(state.get("n_iterations_"))
     if n_iter is None:
         return []
     out = []
@@ -178,7 +172,7 @@ def threshold_classifier(params: dict, state: dict, path: str) -> list[Problem]:
                 out.append(
                     Problem(f"{path}.params.pos_label", f"{pos_label!r} is not one of classes_")
                 )
-    mine, theirs = _int(state.get("n_features_in_")), _int(inner.get("n_features_in_"))
+    mine, theirs = as_int(state.get("n_features_in_")), as_int(inner.get("n_features_in_"))
     if mine is not None and theirs is not None and mine != theirs:
         out.append(
             Problem(

@@ -16,17 +16,13 @@ import numpy as np
 
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
-from milo_codec.invariants.base import Check
+from milo_codec.invariants.base import Check, as_int
 from milo_codec.invariants.fitted import fitted_state
 from milo_codec.paths import child
 
 
 def _state(node: Any) -> dict[str, Any]:
     return fitted_state(node) or {}
-
-
-def _int(v: Any) -> int | None:
-    return int(v) if isinstance(v, int | np.integer) and not isinstance(v, bool) else None
 
 
 def _members(state: dict[str, Any]) -> list[Any]:
@@ -56,12 +52,12 @@ def _clones(params: dict, state: dict, path: str) -> list[Problem]:
 
 def _widths(state: dict, path: str, chained: bool) -> list[Problem]:
     """Member k was fitted on n_features_in_ features, plus k earlier outputs in a chain."""
-    n = _int(state.get("n_features_in_"))
+    n = as_int(state.get("n_features_in_"))
     if n is None:
         return []
     out = []
     for i, m in enumerate(_members(state)):
-        got = _int(_state(m).get("n_features_in_"))
+        got = as_int(_state(m).get("n_features_in_"))
         want = n + i if chained else n
         if got is not None and got != want:
             extra = f" ({n} features and {i} earlier outputs)" if chained else ""
@@ -121,7 +117,7 @@ def chain(params: dict, state: dict, path: str) -> list[Problem]:
     where = f"{path}.state.order_"
     if isinstance(order, np.ndarray):
         values = order.tolist() if order.ndim == 1 and order.dtype.kind in "iu" else None
-    elif isinstance(order, list) and all(_int(v) is not None for v in order):
+    elif isinstance(order, list) and all(as_int(v) is not None for v in order):
         values = [int(v) for v in order]
     else:
         values = None

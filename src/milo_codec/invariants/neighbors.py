@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from milo_codec.errors import Problem
-from milo_codec.invariants.base import Check, resolve_alias
+from milo_codec.invariants.base import Check, as_int, resolve_alias
 from milo_codec.objects.base import AliasRef, Pending
 from milo_codec.objects.neighbors import KD_TREE_METRICS, METRIC_CLASSES, metric_size
 
@@ -27,10 +27,6 @@ _SYNONYMS = {
     "infinity": "chebyshev",
 }
 _SYNONYMS["p"] = "minkowski"
-
-
-def _int(v: Any) -> int | None:
-    return int(v) if type(v) is int or isinstance(v, np.integer) else None
 
 
 def _number(v: Any) -> float | None:
@@ -101,7 +97,7 @@ def _check_tree(
                 f"{where}.data", f"has {data.shape[1]} columns but n_features_in_ is {n_features}"
             )
         )
-    if _int(leaf_size) is not None and p["leaf_size"] != _int(leaf_size):
+    if as_int(leaf_size) is not None and p["leaf_size"] != as_int(leaf_size):
         problems.append(
             Problem(
                 f"{where}.leaf_size",
@@ -157,7 +153,7 @@ def neighbors_fit_structure(params: dict, state: dict, path: str) -> list[Proble
     problems = _check_tree(
         tree,
         fit_X,
-        _int(state.get("n_features_in_")),
+        as_int(state.get("n_features_in_")),
         params.get("leaf_size"),
         expected,
         f"{where}.{method}",
@@ -182,7 +178,7 @@ def neighbors_fit_structure(params: dict, state: dict, path: str) -> list[Proble
 
 def neighbors_n_neighbors(params: dict, state: dict, path: str) -> list[Problem]:
     """k-neighbor queries need ``n_neighbors <= n_samples_fit_``."""
-    k, n = _int(params.get("n_neighbors")), _int(state.get("n_samples_fit_"))
+    k, n = as_int(params.get("n_neighbors")), as_int(state.get("n_samples_fit_"))
     if k is not None and n is not None and k > n:
         return [
             Problem(
@@ -255,7 +251,7 @@ def neighbors_outlier_label(params: dict, state: dict, path: str) -> list[Proble
 
 def neighbors_graph_width(params: dict, state: dict, path: str) -> list[Problem]:
     """A neighbors graph has one column per training sample."""
-    out, n = _int(state.get("_n_features_out")), _int(state.get("n_samples_fit_"))
+    out, n = as_int(state.get("_n_features_out")), as_int(state.get("n_samples_fit_"))
     if out is not None and n is not None and out != n:
         return [Problem(f"{path}.state._n_features_out", f"is {out} but n_samples_fit_ is {n}")]
     return []
@@ -263,7 +259,7 @@ def neighbors_graph_width(params: dict, state: dict, path: str) -> list[Problem]
 
 def neighbors_lof(params: dict, state: dict, path: str) -> list[Problem]:
     """LOF's ``n_neighbors_`` is ``n_neighbors`` clipped to ``n_samples_fit_ - 1`` (at least 1)."""
-    k, n = _int(state.get("n_neighbors_")), _int(state.get("n_samples_fit_"))
+    k, n = as_int(state.get("n_neighbors_")), as_int(state.get("n_samples_fit_"))
     if k is not None and n is not None and k > max(1, n - 1):
         return [
             Problem(
@@ -288,7 +284,7 @@ def neighbors_kde_tree(params: dict, state: dict, path: str) -> list[Problem]:
     return _check_tree(
         tree,
         None,
-        _int(state.get("n_features_in_")),
+        as_int(state.get("n_features_in_")),
         params.get("leaf_size"),
         expected,
         where,
@@ -299,10 +295,10 @@ def neighbors_kde_tree(params: dict, state: dict, path: str) -> list[Problem]:
 def neighbors_nca_components(params: dict, state: dict, path: str) -> list[Problem]:
     """``components_`` has ``n_components`` rows (else as many as an array ``init``, else all
     features), at most n_features_in_."""
-    comp, n_features = state.get("components_"), _int(state.get("n_features_in_"))
+    comp, n_features = state.get("components_"), as_int(state.get("n_features_in_"))
     if not isinstance(comp, np.ndarray) or n_features is None:
         return []
-    wanted = _int(params.get("n_components"))
+    wanted = as_int(params.get("n_components"))
     init = params.get("init")
     if wanted is None:
         wanted = init.shape[0] if isinstance(init, np.ndarray) and init.ndim == 2 else n_features

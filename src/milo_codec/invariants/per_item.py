@@ -14,11 +14,7 @@ from typing import Any
 import numpy as np
 
 from milo_codec.errors import Problem
-from milo_codec.invariants.base import Check
-
-
-def _int(v: Any) -> int | None:
-    return int(v) if isinstance(v, int | np.integer) and not isinstance(v, bool) else None
+from milo_codec.invariants.base import Check, as_int
 
 
 def _length(state: dict, name: str, want: int | None, what: str, path: str) -> list[Problem]:
@@ -30,7 +26,7 @@ def _length(state: dict, name: str, want: int | None, what: str, path: str) -> l
 
 def per_feature_categories(params: dict, state: dict, path: str) -> list[Problem]:
     """Encoders keep one array of categories per input feature; numeric ones in order."""
-    out = _length(state, "categories_", _int(state.get("n_features_in_")), "n_features_in_", path)
+    out = _length(state, "categories_", as_int(state.get("n_features_in_")), "n_features_in_", path)
     categories = state.get("categories_")
     if out or not isinstance(categories, list):
         return out
@@ -90,7 +86,7 @@ def _numeric_categories_problem(cats: Any) -> str | None:
 
 def categorical_nb_counts(params: dict, state: dict, path: str) -> list[Problem]:
     """One (n_classes, n_categories_[i]) table of counts and of log-probabilities per feature."""
-    n_features = _int(state.get("n_features_in_"))
+    n_features = as_int(state.get("n_features_in_"))
     out: list[Problem] = []
     for name in ("category_count_", "feature_log_prob_"):
         out += _length(state, name, n_features, "n_features_in_", path)
@@ -115,7 +111,7 @@ def categorical_nb_counts(params: dict, state: dict, path: str) -> list[Problem]
 
 def target_encoder_encodings(params: dict, state: dict, path: str) -> list[Problem]:
     """One encoding per feature, or per feature and class for a multiclass target."""
-    n_features = _int(state.get("n_features_in_"))
+    n_features = as_int(state.get("n_features_in_"))
     out = per_feature_categories(params, state, path)
     classes = state.get("classes_")
     per = (
@@ -153,7 +149,7 @@ def per_class_rotations(params: dict, state: dict, path: str) -> list[Problem]:
     out += _length(state, "scalings_", n_classes, "the number of classes", path)
     if out:
         return out
-    n_features = _int(state.get("n_features_in_"))
+    n_features = as_int(state.get("n_features_in_"))
     for k, (rot, scale) in enumerate(
         zip(state.get("rotations_") or [], state.get("scalings_") or [], strict=False)
     ):

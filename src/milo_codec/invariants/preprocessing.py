@@ -18,15 +18,11 @@ from typing import Any
 import numpy as np
 
 from milo_codec.errors import Problem
-from milo_codec.invariants.base import Check
+from milo_codec.invariants.base import Check, as_int
 
 _HUGE = 1 << 64  # counts above this are only known to be above it
 _SMALL_K = 64  # comb(n, k) with n >= 2k and k >= 64 exceeds _HUGE
 _INTP_MAX = int(np.iinfo(np.intp).max)  # fit refuses more output features
-
-
-def _int(v: Any) -> int | None:
-    return int(v) if isinstance(v, int | np.integer) and not isinstance(v, bool) else None
 
 
 def _terms(n: int, min_degree: int, max_degree: int, interaction_only: bool) -> int | None:
@@ -62,11 +58,11 @@ def _terms(n: int, min_degree: int, max_degree: int, interaction_only: bool) -> 
 
 def _degrees(degree: Any) -> tuple[int, int] | None:
     """(min_degree, max_degree) as fit reads the ``degree`` parameter."""
-    one = _int(degree)
+    one = as_int(degree)
     if one is not None:
         return 0, one
     if isinstance(degree, tuple | list | np.ndarray) and len(degree) == 2:
-        low, high = _int(degree[0]), _int(degree[1])
+        low, high = as_int(degree[0]), as_int(degree[1])
         if low is not None and high is not None:
             return low, high
     return None
@@ -75,9 +71,9 @@ def _degrees(degree: Any) -> tuple[int, int] | None:
 def polynomial_sizes(params: dict, state: dict, path: str) -> list[Problem]:
     """The degrees and output counts are those fit derives from degree, the flags and
     n_features_in_."""
-    n = _int(state.get("n_features_in_"))
+    n = as_int(state.get("n_features_in_"))
     degrees = _degrees(params.get("degree"))
-    stated = (_int(state.get("_min_degree")), _int(state.get("_max_degree")))
+    stated = (as_int(state.get("_min_degree")), as_int(state.get("_max_degree")))
     if n is None or None in stated:
         return []
     if degrees is None:
@@ -127,7 +123,7 @@ def polynomial_sizes(params: dict, state: dict, path: str) -> list[Problem]:
             )
         )
     full = _terms(n, 0, max_degree, interaction_only)
-    stated_full = _int(state.get("_n_out_full"))
+    stated_full = as_int(state.get("_n_out_full"))
     if full is None and (stated_full is None or stated_full <= _HUGE):
         out.append(
             Problem(
@@ -153,9 +149,9 @@ def spline_features(params: dict, state: dict, path: str) -> list[Problem]:
     width; n_features_out_ as fit derives it. Transform reads the width from the first spline
     and allocates n_features_out_ columns (found by fuzzing: a spline missing loaded, then
     raised IndexError in transform)."""
-    n = _int(state.get("n_features_in_"))
+    n = as_int(state.get("n_features_in_"))
     bsplines = state.get("bsplines_")
-    degree = _int(params.get("degree"))
+    degree = as_int(params.get("degree"))
     if n is None or degree is None or not isinstance(bsplines, list):
         return []
     where = f"{path}.state.bsplines_"

@@ -15,14 +15,10 @@ import numpy as np
 
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
-from milo_codec.invariants.base import Check
+from milo_codec.invariants.base import Check, as_int
 from milo_codec.invariants.fitted import fitted_state
 
 _NEIGHBORS = "sklearn.neighbors.NearestNeighbors"
-
-
-def _int(v: Any) -> int | None:
-    return int(v) if isinstance(v, int | np.integer) and not isinstance(v, bool) else None
 
 
 def _state(node: NodeModel) -> dict[str, Any]:
@@ -63,7 +59,7 @@ def label_propagation(params: dict, state: dict, path: str) -> list[Problem]:
     if not nn_state:
         return [Problem(f"{st}.nn_fit", "must be fitted")]
     out = []
-    n_samples, n_fit = _rows(state.get("X_")), _int(nn_state.get("n_samples_fit_"))
+    n_samples, n_fit = _rows(state.get("X_")), as_int(nn_state.get("n_samples_fit_"))
     if n_samples is not None and n_fit is not None and n_fit != n_samples:
         out.append(
             Problem(
@@ -72,12 +68,12 @@ def label_propagation(params: dict, state: dict, path: str) -> list[Problem]:
                 "(neighbor indices select their rows)",
             )
         )
-    n_in, nn_in = _int(state.get("n_features_in_")), _int(nn_state.get("n_features_in_"))
+    n_in, nn_in = as_int(state.get("n_features_in_")), as_int(nn_state.get("n_features_in_"))
     if n_in is not None and nn_in is not None and nn_in != n_in:
         out.append(
             Problem(f"{st}.nn_fit.state.n_features_in_", f"is {nn_in} but n_features_in_ is {n_in}")
         )
-    k = _int(params.get("n_neighbors"))
+    k = as_int(params.get("n_neighbors"))
     if k is not None and n_fit is not None and k > n_fit:
         out.append(
             Problem(
@@ -101,7 +97,7 @@ def self_training(params: dict, state: dict, path: str) -> list[Problem]:
     if own is None:
         return [Problem(f"{st}.estimator_", "must be fitted")]
     out = []
-    n_in, est_in = _int(state.get("n_features_in_")), _int(own.get("n_features_in_"))
+    n_in, est_in = as_int(state.get("n_features_in_")), as_int(own.get("n_features_in_"))
     if n_in is not None and est_in is not None and est_in != n_in:
         out.append(
             Problem(
