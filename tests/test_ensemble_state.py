@@ -179,8 +179,8 @@ CRAFTED = [
     pytest.param(
         _forest,
         _half_fitted,
-        "$.model.state: a fitted ensemble needs n_features_in_, n_outputs_, estimator_, "
-        "estimators_ together; missing: estimators_",
+        "$.model.state: a fitted ensemble holds every attribute its fit sets (or, unfitted, "
+        "none); missing: estimators_",
         id="forest-partly-fitted",
     ),
     pytest.param(

@@ -10,6 +10,7 @@ document walk checks every nested model node.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -118,12 +119,21 @@ _BAGGED = (
     "estimator_",
     "_max_samples",
     "_max_features",
+    "_sample_weight",
     "estimators_",
     "estimators_features_",
     "_seeds",
 )
 _FITTED = {
-    "forest": ("n_features_in_", "n_outputs_", "estimator_", "estimators_"),
+    "forest": (
+        "n_features_in_",
+        "_n_samples",
+        "n_outputs_",
+        "_sample_weight",
+        "_n_samples_bootstrap",
+        "estimator_",
+        "estimators_",
+    ),
     "bagging": _BAGGED,
     "isolation_forest": (
         *_BAGGED,
@@ -148,6 +158,7 @@ _FITTED = {
         "estimators_",
         "train_score_",
         "n_estimators_",
+        "_rng",
     ),
     "stacking": (
         "final_estimator_",
@@ -159,9 +170,16 @@ _FITTED = {
 }
 
 
-def _fitted(kind: str, state: dict, path: str) -> tuple[bool, list[Problem]]:
+# What a classifier's or an embedding's fit sets besides; its own invariant name says which.
+_CLASSES = ("classes_", "n_classes_")
+_EMBEDDING = ("one_hot_encoder_", "_n_features_out")
+
+
+def _fitted(
+    kind: str, state: dict, path: str, also: tuple[str, ...] = ()
+) -> tuple[bool, list[Problem]]:
     """(whether the node is fitted, problems if it is only partly so)."""
-    names = _FITTED[kind]
+    names = _FITTED[kind] + also
     missing = [n for n in names if n not in state]
     if not missing:
         return True, []
@@ -170,7 +188,8 @@ def _fitted(kind: str, state: dict, path: str) -> tuple[bool, list[Problem]]:
     return False, [
         Problem(
             f"{path}.state",
-            f"a fitted ensemble needs {', '.join(names)} together; missing: {', '.join(missing)}",
+            "a fitted ensemble holds every attribute its fit sets (or, unfitted, none); "
+            f"missing: {', '.join(missing)}",
         )
     ]
 
@@ -393,8 +412,8 @@ def _feature_subsets(state: dict, path: str) -> list[Problem]:
     return out
 
 
-def bagging(params: dict, state: dict, path: str) -> list[Problem]:
-    fitted, partly = _fitted("bagging", state, path)
+def bagging(params: dict, state: dict, path: str, also: tuple[str, ...] = ()) -> list[Problem]:
+    fitted, partly = _fitted("bagging", state, path, also)
     if not fitted:
         return partly
     out = _count(params, state, path)
@@ -479,9 +498,9 @@ def _node_count(member: Any) -> int | None:
 # Forests
 
 
-def forest(params: dict, state: dict, path: str) -> list[Problem]:
+def forest(params: dict, state: dict, path: str, also: tuple[str, ...] = ()) -> list[Problem]:
     """Every tree saw the forest's features and outputs (and, for a classifier, classes)."""
-    fitted, partly = _fitted("forest", state, path)
+    fitted, partly = _fitted("forest", state, path, also)
     if not fitted:
         return partly
     out = _count(params, state, path)
@@ -515,9 +534,9 @@ def forest(params: dict, state: dict, path: str) -> list[Problem]:
 # Boosting
 
 
-def adaboost(params: dict, state: dict, path: str) -> list[Problem]:
+def adaboost(params: dict, state: dict, path: str, also: tuple[str, ...] = ()) -> list[Problem]:
     """One weight and one error per boosting round; rounds may stop early (fewer members)."""
-    fitted, partly = _fitted("adaboost", state, path)
+    fitted, partly = _fitted("adaboost", state, path, also)
     if not fitted:
         return partly
     out: list[Problem] = []
@@ -553,9 +572,11 @@ def adaboost(params: dict, state: dict, path: str) -> list[Problem]:
     return out
 
 
-def gradient_boosting(params: dict, state: dict, path: str) -> list[Problem]:
+def gradient_boosting(
+    params: dict, state: dict, path: str, also: tuple[str, ...] = ()
+) -> list[Problem]:
     """estimators_ is an (n_estimators_, n_trees_per_iteration_) grid of regression trees."""
-    fitted, partly = _fitted("gradient_boosting", state, path)
+    fitted, partly = _fitted("gradient_boosting", state, path, also)
     if not fitted:
         return partly
     out: list[Problem] = []
@@ -622,8 +643,13 @@ CHECKS: dict[str, Check] = {
     "ensemble_voting": voting,
     "ensemble_stacking": stacking,
     "ensemble_bagging": bagging,
+    "ensemble_bagging_classifier": functools.partial(bagging, also=_CLASSES),
     "ensemble_isolation_forest": isolation_forest,
     "ensemble_forest": forest,
+    "ensemble_forest_classifier": functools.partial(forest, also=_CLASSES),
+    "ensemble_trees_embedding": functools.partial(forest, also=_EMBEDDING),
     "ensemble_adaboost": adaboost,
+    "ensemble_adaboost_classifier": functools.partial(adaboost, also=_CLASSES),
     "ensemble_gradient_boosting": gradient_boosting,
+    "ensemble_gradient_boosting_classifier": functools.partial(gradient_boosting, also=_CLASSES),
 }

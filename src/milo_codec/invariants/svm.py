@@ -100,11 +100,15 @@ _FITTED = (
     "n_iter_",
 )
 _FITTED_CLASSIFIER = ("class_weight_", "classes_")
+_FITTED_ONE_CLASS = ("offset_",)  # decision_function subtracts it
 
 
-def _libsvm(params: dict[str, Any], state: dict[str, Any], path: str, classifier: bool) -> list:
+def _libsvm(
+    params: dict[str, Any], state: dict[str, Any], path: str, also: tuple[str, ...]
+) -> list:
     report = _Report(path)
-    fitted = _FITTED + (_FITTED_CLASSIFIER if classifier else ())
+    classifier = also == _FITTED_CLASSIFIER
+    fitted = _FITTED + also
     present = [name for name in fitted if name in state]
     if not present:
         return []  # an unfitted estimator
@@ -276,15 +280,21 @@ def _libsvm(params: dict[str, Any], state: dict[str, Any], path: str, classifier
 
 def libsvm_classifier(params: dict, state: dict, path: str) -> list[Problem]:
     """SVC, NuSVC: every array libsvm reads at predict time agrees with n_classes and n_SV."""
-    return _libsvm(params, state, path, classifier=True)
+    return _libsvm(params, state, path, _FITTED_CLASSIFIER)
 
 
 def libsvm_regressor(params: dict, state: dict, path: str) -> list[Problem]:
-    """SVR, NuSVR, OneClassSVM: the same, with libsvm's two-class layout of these models."""
-    return _libsvm(params, state, path, classifier=False)
+    """SVR, NuSVR: the same, with libsvm's two-class layout of these models."""
+    return _libsvm(params, state, path, ())
+
+
+def libsvm_one_class(params: dict, state: dict, path: str) -> list[Problem]:
+    """OneClassSVM: as a regressor, and its offset_ too."""
+    return _libsvm(params, state, path, _FITTED_ONE_CLASS)
 
 
 CHECKS: dict[str, Check] = {
     "svm_libsvm_classifier": libsvm_classifier,
     "svm_libsvm_regressor": libsvm_regressor,
+    "svm_libsvm_one_class": libsvm_one_class,
 }

@@ -1,0 +1,98 @@
+"""A fitted model holds every attribute its fit sets, or none of them.
+
+Some estimators set non-parameter attributes in ``__init__`` (a forest's estimator_params, an
+SVM's epsilon, a halving search's pre_dispatch), so even an unfitted one has a state and its
+schema lists the fitted attributes as optional. A file that keeps only some of them would be
+a half-built model: it loaded and then raised AttributeError in predict (fuzzing found an
+AdaBoostClassifier without classes_). Each case below drops one attribute that every fit of
+the class sets, from a real dump of the class's first recipe.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from typing import Any
+
+import pytest
+from crafted import editable_doc
+from recipes import first_recipe
+from sklearn.base import clone
+
+import milo_codec
+
+_CLASSES = ("classes_", "n_classes_")
+_FOREST = ("_n_samples", "_n_samples_bootstrap", "_sample_weight")
+_HALVING = (
+    "_n_samples_orig",
+    "_checked_cv_orig",
+    "cv_results_",
+    "min_resources_",
+    "max_resources_",
+    "n_resources_",
+    "n_candidates_",
+    "n_remaining_candidates_",
+    "n_required_iterations_",
+    "n_possible_iterations_",
+    "n_iterations_",
+    "n_splits_",
+    "scorer_",
+    "refit_time_",
+)
+# class → the attributes, found by dropping each one fit always sets from such a file
+DROPPED: dict[str, tuple[str, ...]] = {
+    "sklearn.ensemble.AdaBoostClassifier": _CLASSES,
+    "sklearn.ensemble.BaggingClassifier": (*_CLASSES, "_sample_weight"),
+    "sklearn.ensemble.BaggingRegressor": ("_sample_weight",),
+    "sklearn.ensemble.ExtraTreesClassifier": (*_CLASSES, *_FOREST),
+    "sklearn.ensemble.ExtraTreesRegressor": _FOREST,
+    "sklearn.ensemble.GradientBoostingClassifier": (*_CLASSES, "_rng"),
+    "sklearn.ensemble.IsolationForest": ("_sample_weight",),
+    "sklearn.ensemble.RandomForestClassifier": (*_CLASSES, *_FOREST),
+    "sklearn.ensemble.RandomForestRegressor": _FOREST,
+    "sklearn.ensemble.RandomTreesEmbedding": (*_FOREST, "one_hot_encoder_", "_n_features_out"),
+    "sklearn.model_selection.HalvingGridSearchCV": _HALVING,
+    "sklearn.model_selection.HalvingRandomSearchCV": _HALVING,
+    "sklearn.svm.OneClassSVM": ("offset_",),
+}
+
+_DOCS: dict[str, dict] = {}
+
+
+def _doc(class_path: str) -> dict:
+    if class_path not in _DOCS:
+        module, name = class_path.rsplit(".", 1)
+        if name.startswith("Halving"):
+            importlib.import_module("sklearn.experimental.enable_halving_search_cv")
+        cls = getattr(importlib.import_module(module), name)
+        _DOCS[class_path] = editable_doc(first_recipe(cls).fit().estimator)
+    return json.loads(json.dumps(_DOCS[class_path]))
+
+
+CASES = [(cls, field) for cls, fields in DROPPED.items() for field in fields]
+
+
+@pytest.mark.parametrize(
+    ("class_path", "field"), CASES, ids=[f"{c.rsplit('.', 1)[1]}-{f}" for c, f in CASES]
+)
+def test_a_partly_fitted_state_is_refused(class_path: str, field: str) -> None:
+    doc = _doc(class_path)
+    state: dict[str, Any] = doc["model"]["state"]
+    assert field in state, "the recipe's fit no longer sets it: update DROPPED"
+    del state[field]
+    with pytest.raises(milo_codec.InvariantError) as e:
+        milo_codec.loads(json.dumps(doc))
+    assert field in str(e.value)
+    assert "$.model.state" in str(e.value)
+
+
+@pytest.mark.parametrize("class_path", sorted(DROPPED), ids=lambda c: c.rsplit(".", 1)[1])
+def test_the_unfitted_state_still_loads(class_path: str) -> None:
+    """The constructor's attributes alone are an unfitted model, written and read as such."""
+    module, name = class_path.rsplit(".", 1)
+    if name.startswith("Halving"):
+        importlib.import_module("sklearn.experimental.enable_halving_search_cv")
+    model = clone(first_recipe(getattr(importlib.import_module(module), name)).fit().estimator)
+    loaded = milo_codec.loads(milo_codec.dumps(model))
+    assert type(loaded) is type(model)
+    assert sorted(vars(loaded)) == sorted(vars(model))
