@@ -120,6 +120,12 @@ def minibatch_counts_float32(s: dict) -> list[str]:
     return [f"{S}._counts: must have the centers' dtype float64, not float32"]
 
 
+def kmeans_threads_beyond_a_c_int(s: dict) -> list[str]:
+    # predict hands _n_threads to OpenMP as a C int: 2**31 had raised OverflowError there
+    s["_n_threads"] = 2**31
+    return [f"{SF}._n_threads"]
+
+
 def _tree_nodes(s: dict) -> list[dict]:
     return s["_bisecting_tree"]["bisecting_tree"]["nodes"]
 
@@ -394,6 +400,7 @@ CASES: list[tuple[str, Callable[[dict], list[str]], str]] = [
     ("kmeans", kmeans_label_out_of_range, INVARIANT),
     ("kmeans", kmeans_fortran_centers, INVARIANT),
     ("kmeans", kmeans_float32_centers, INVARIANT),
+    ("kmeans", kmeans_threads_beyond_a_c_int, SCHEMA),
     ("minibatch", minibatch_counts_short, INVARIANT),
     ("minibatch", minibatch_counts_float32, INVARIANT),
     ("bisecting", bisecting_child_out_of_range, SCHEMA),
