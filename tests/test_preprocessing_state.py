@@ -1,6 +1,7 @@
 """PolynomialFeatures keeps only counts, and transform allocates what they say: a file's counts
 must be the ones fit derives from degree, the flags and n_features_in_ (fuzzing found a count
-of 2**64 loading and then failing in transform)."""
+of 2**64 loading and then failing in transform). The same holds for SplineTransformer's
+splines and for the encoders' infrequent-category tables, dropped columns and output widths."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from typing import Any
 import numpy as np
 import pytest
 from crafted import editable_doc
-from sklearn.preprocessing import PolynomialFeatures, SplineTransformer
+from sklearn.preprocessing import (
+    KBinsDiscretizer,
+    OneHotEncoder,
+    OrdinalEncoder,
+    PolynomialFeatures,
+    SplineTransformer,
+)
 
 import milo_codec
 
@@ -141,3 +148,161 @@ def test_every_fitted_spline_configuration_loads(
     loaded = milo_codec.loads(milo_codec.dumps(model))
     inside = np.clip(X, X.min(axis=0), X.max(axis=0))
     np.testing.assert_array_equal(loaded.transform(inside), model.transform(inside))
+
+
+# Three features: one with two rare categories, one all frequent, one with a missing value.
+_CATS = np.array(
+    [["a", 1.0, "x"]] * 8
+    + [["b", 1.0, "y"]] * 8
+    + [["c", 2.0, "x"]] * 8
+    + [["d", 2.0, None]] * 1
+    + [["e", 2.0, "y"]] * 1,
+    dtype=object,
+)
+_ENCODERS: dict[str, Callable[[], Any]] = {
+    "onehot-plain": lambda: OneHotEncoder(),
+    "onehot-drop-first": lambda: OneHotEncoder(drop="first"),
+    "onehot-drop-if-binary": lambda: OneHotEncoder(drop="if_binary"),
+    "onehot-drop-listed": lambda: OneHotEncoder(drop=["a", 2.0, "y"]),
+    "onehot-min-frequency": lambda: OneHotEncoder(min_frequency=5),
+    "onehot-min-frequency-drop-first": lambda: OneHotEncoder(min_frequency=5, drop="first"),
+    "onehot-max-categories": lambda: OneHotEncoder(
+        max_categories=2, handle_unknown="infrequent_if_exist"
+    ),
+    "ordinal-plain": lambda: OrdinalEncoder(),
+    "ordinal-min-frequency": lambda: OrdinalEncoder(min_frequency=5),
+    "ordinal-max-categories": lambda: OrdinalEncoder(
+        max_categories=2, handle_unknown="use_encoded_value", unknown_value=-1
+    ),
+}
+
+
+@pytest.mark.parametrize("make", _ENCODERS.values(), ids=list(_ENCODERS))
+def test_every_encoder_configuration_loads(make: Callable[[], Any]) -> None:
+    """A feature without rare categories keeps null tables beside one that has them (such a
+    fit had been refused at dump)."""
+    model = make().fit(_CATS)
+    loaded = milo_codec.loads(milo_codec.dumps(model))
+    got, want = loaded.transform(_CATS), model.transform(_CATS)
+    if hasattr(want, "toarray"):
+        got, want = got.toarray(), want.toarray()
+    np.testing.assert_array_equal(got, want)
+
+
+def _state_of(doc: dict) -> dict:
+    return doc["model"]["state"]
+
+
+def _object_array(*values: Any) -> dict:
+    return {"ndarray": {"dtype": "object", "shape": [len(values)], "data": list(values)}}
+
+
+def _int_array(*values: int) -> dict:
+    return {"ndarray": {"dtype": "int64", "shape": [len(values)], "data": list(values)}}
+
+
+# id → (encoder, mutation of its fit on _CATS, "path: message" expected)
+ENCODER_CASES: dict[str, tuple[Callable[[], Any], Callable[[dict], None], str]] = {
+    "output-widths-not-derived": (
+        OneHotEncoder,
+        _set(_n_features_outs=[5, 2, 9]),
+        "$.model.state._n_features_outs: must be [5, 2, 3], as fit derives",
+    ),
+    "output-widths-one-short": (
+        OneHotEncoder,
+        _set(_n_features_outs=[5, 2]),
+        "$.model.state._n_features_outs: must be [5, 2, 3], as fit derives",
+    ),
+    "dropped-column-beyond-the-categories": (
+        lambda: OneHotEncoder(drop="first"),
+        _set(_drop_idx_after_grouping=_object_array(0, 7, 0), drop_idx_=_object_array(0, 7, 0)),
+        "$.model.state._drop_idx_after_grouping[1]: must be null or a category index below 2",
+    ),
+    "dropped-column-not-an-index": (
+        lambda: OneHotEncoder(drop="first"),
+        _set(drop_idx_=_object_array(0, "a", 0)),
+        "$.model.state.drop_idx_[1]: must be null or a category index below 2",
+    ),
+    "a-drop-per-feature": (
+        lambda: OneHotEncoder(drop="first"),
+        _set(drop_idx_=_object_array(0, 0)),
+        "$.model.state.drop_idx_: must hold one entry per feature (3)",
+    ),
+    "mapping-beyond-the-grouped-categories": (
+        lambda: OneHotEncoder(min_frequency=5),
+        lambda doc: _state_of(doc).update(
+            _default_to_infrequent_mappings=[_int_array(0, 1, 2, 9, 3), None, None]
+        ),
+        "$.model.state._default_to_infrequent_mappings[0]: must map into the 4 grouped categories",
+    ),
+    "mapping-without-rare-categories": (
+        lambda: OrdinalEncoder(min_frequency=5),
+        lambda doc: _state_of(doc).update(_infrequent_indices=[None, None, None]),
+        "$.model.state._infrequent_indices[0]: and _default_to_infrequent_mappings must both "
+        "be null",
+    ),
+    "rare-category-beyond-the-categories": (
+        lambda: OrdinalEncoder(min_frequency=5),
+        lambda doc: _state_of(doc).update(_infrequent_indices=[_int_array(3, 40), None, None]),
+        "$.model.state._infrequent_indices[0]: must be increasing category indices below 5",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("make", "mutate", "expected"), ENCODER_CASES.values(), ids=list(ENCODER_CASES)
+)
+def test_encoder_tables_fit_would_not_derive_are_refused(
+    make: Callable[[], Any], mutate: Callable[[dict], None], expected: str
+) -> None:
+    doc = editable_doc(make().fit(_CATS))
+    mutate(doc)
+    with pytest.raises(milo_codec.InvariantError) as e:
+        milo_codec.loads(json.dumps(doc))
+    assert expected in str(e.value)
+
+
+def _kbins(encode: str) -> dict:
+    return editable_doc(KBinsDiscretizer(n_bins=3, encode=encode).fit(X))
+
+
+def _other_bins(doc: dict) -> None:
+    cats = doc["model"]["state"]["_encoder"]["state"]["categories_"]
+    cats[1]["ndarray"]["data"] = [0, 1, 5]
+
+
+# id → (encode, mutation, "path: message" expected)
+KBINS_CASES: dict[str, tuple[str, Callable[[dict], None], str]] = {
+    "onehot-without-its-encoder": (
+        "onehot",
+        lambda doc: doc["model"]["state"].pop("_encoder"),
+        "$.model.state: a one-hot encoding needs _encoder",
+    ),
+    "ordinal-with-an-encoder": (
+        "ordinal",
+        lambda doc: doc["model"]["state"].update(
+            _encoder=_kbins("onehot")["model"]["state"]["_encoder"]
+        ),
+        "$.model.state._encoder: only a one-hot encoding has an encoder",
+    ),
+    "encoder-over-other-bins": (
+        "onehot-dense",
+        _other_bins,
+        "$.model.state._encoder.state.categories_: must be the bin numbers",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("encode", "mutate", "expected"), KBINS_CASES.values(), ids=list(KBINS_CASES)
+)
+def test_a_binning_encoder_fit_would_not_build_is_refused(
+    encode: str, mutate: Callable[[dict], None], expected: str
+) -> None:
+    """transform hands the bin numbers to _encoder: without it a one-hot binning had loaded and
+    raised AttributeError in transform."""
+    doc = _kbins(encode)
+    mutate(doc)
+    with pytest.raises(milo_codec.InvariantError) as e:
+        milo_codec.loads(json.dumps(doc))
+    assert expected in str(e.value)

@@ -1,5 +1,6 @@
-"""Lists with one entry per input feature or per class: encoders' categories, CategoricalNB's
-counts, TargetEncoder's encodings, QDA's per-class rotations.
+"""Lists with one entry per input feature or per class: encoders' categories (and their
+infrequent-category tables and dropped columns), CategoricalNB's counts, TargetEncoder's
+encodings, QDA's per-class rotations.
 
 Shape symbols tie arrays together, not the lengths of Python lists of arrays; predicting
 indexes these lists by feature or class, so a short list raises IndexError mid-prediction and
@@ -167,9 +168,121 @@ def per_class_rotations(params: dict, state: dict, path: str) -> list[Problem]:
     return out
 
 
+# ---------------------------------------------------------------------------
+# Infrequent categories and dropped columns (OneHotEncoder, OrdinalEncoder)
+
+
+def _sizes(state: dict) -> list[int] | None:
+    cats = state.get("categories_")
+    if not isinstance(cats, list) or not all(isinstance(c, np.ndarray) for c in cats):
+        return None
+    return [int(c.shape[0]) for c in cats]
+
+
+def _index_list(state: dict, name: str, n: int, path: str) -> tuple[list | None, list[Problem]]:
+    """A per-feature list (or object array) of length n, or a problem."""
+    items = state.get(name)
+    if items is None:
+        return None, []
+    if not isinstance(items, list | np.ndarray) or len(items) != n:
+        return None, [Problem(f"{path}.state.{name}", f"must hold one entry per feature ({n})")]
+    return list(items), []
+
+
+def _grouped_sizes(state: dict, sizes: list[int], path: str) -> tuple[list[int], list[Problem]]:
+    """Each feature's category count once its infrequent categories are grouped into one.
+
+    Transform maps every category through ``_default_to_infrequent_mappings``, then uses the
+    result as a column index, so each mapping must land inside the grouped range."""
+    grouped = list(sizes)
+    if state.get("_infrequent_enabled") is not True:
+        return grouped, []
+    out: list[Problem] = []
+    infrequent, p1 = _index_list(state, "_infrequent_indices", len(sizes), path)
+    mappings, p2 = _index_list(state, "_default_to_infrequent_mappings", len(sizes), path)
+    out += p1 + p2
+    if infrequent is None or mappings is None:
+        return grouped, out
+    for i, (infreq, mapping, size) in enumerate(zip(infrequent, mappings, sizes, strict=True)):
+        where = f"{path}.state._infrequent_indices[{i}]"
+        if (infreq is None) != (mapping is None):
+            out.append(Problem(where, "and _default_to_infrequent_mappings must both be null"))
+            continue
+        if infreq is None:
+            continue
+        # without missing values in the count when they are encoded apart (OrdinalEncoder)
+        if mapping.shape[0] not in (size, size - 1):
+            out.append(
+                Problem(
+                    f"{path}.state._default_to_infrequent_mappings[{i}]",
+                    f"must map each of the feature's {size} categories",
+                )
+            )
+            continue
+        n = mapping.shape[0]
+        if infreq.size == 0 or not (
+            infreq.min() >= 0 and infreq.max() < n and (np.diff(infreq) > 0).all()
+        ):
+            out.append(Problem(where, f"must be increasing category indices below {n}"))
+            continue
+        grouped[i] = n - int(infreq.size) + 1
+        if mapping.size and (mapping.min() < 0 or mapping.max() >= grouped[i]):
+            out.append(
+                Problem(
+                    f"{path}.state._default_to_infrequent_mappings[{i}]",
+                    f"must map into the {grouped[i]} grouped categories",
+                )
+            )
+    return grouped, out
+
+
+def _drop_indices(state: dict, name: str, limits: list[int], path: str) -> list[Problem]:
+    items, out = _index_list(state, name, len(limits), path)
+    if items is None:
+        return out
+    for i, (v, limit) in enumerate(zip(items, limits, strict=True)):
+        k = as_int(v)
+        if v is not None and (k is None or not 0 <= k < limit):
+            out.append(
+                Problem(
+                    f"{path}.state.{name}[{i}]", f"must be null or a category index below {limit}"
+                )
+            )
+    return out
+
+
+def infrequent_categories(params: dict, state: dict, path: str) -> list[Problem]:
+    """OrdinalEncoder: the infrequent-category tables agree with categories_."""
+    sizes = _sizes(state)
+    return [] if sizes is None else _grouped_sizes(state, sizes, path)[1]
+
+
+def one_hot_widths(params: dict, state: dict, path: str) -> list[Problem]:
+    """OneHotEncoder: dropped columns and output widths are what fit derives from
+    categories_ (transform sizes its output by ``_n_features_outs``)."""
+    sizes = _sizes(state)
+    if sizes is None:
+        return []
+    grouped, out = _grouped_sizes(state, sizes, path)
+    if out:
+        return out
+    out += _drop_indices(state, "_drop_idx_after_grouping", grouped, path)
+    out += _drop_indices(state, "drop_idx_", sizes, path)
+    if out:
+        return out
+    dropped = state.get("_drop_idx_after_grouping")
+    want = [g - (dropped is not None and dropped[i] is not None) for i, g in enumerate(grouped)]
+    widths = state.get("_n_features_outs")
+    if isinstance(widths, list) and [as_int(w) for w in widths] != want:
+        out.append(Problem(f"{path}.state._n_features_outs", f"must be {want}, as fit derives"))
+    return out
+
+
 CHECKS: dict[str, Check] = {
     "per_feature_categories": per_feature_categories,
     "categorical_nb_counts": categorical_nb_counts,
     "target_encoder_encodings": target_encoder_encodings,
     "per_class_rotations": per_class_rotations,
+    "infrequent_categories": infrequent_categories,
+    "one_hot_widths": one_hot_widths,
 }

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
 from milo_codec.invariants.base import Check, as_int
 
@@ -198,7 +199,37 @@ def spline_features(params: dict, state: dict, path: str) -> list[Problem]:
     return []
 
 
+def kbins_encoder(params: dict, state: dict, path: str) -> list[Problem]:
+    """KBinsDiscretizer: a one-hot encoding keeps the OneHotEncoder fit builds over the bin
+    numbers (transform hands it the bins), an ordinal one keeps none."""
+    if "n_bins_" not in state:
+        return []  # unfitted
+    encoder = state.get("_encoder")
+    onehot = params.get("encode") in ("onehot", "onehot-dense")
+    if encoder is None:
+        return [Problem(f"{path}.state", "a one-hot encoding needs _encoder")] if onehot else []
+    if not onehot:
+        return [Problem(f"{path}.state._encoder", "only a one-hot encoding has an encoder")]
+    bins = state.get("n_bins_")
+    fitted = isinstance(encoder, NodeModel) and encoder.state is not None
+    cats = encoder.state.fields_by_json_name().get("categories_") if fitted else None
+    if not (isinstance(bins, np.ndarray) and isinstance(cats, list)):
+        return []
+    if len(cats) != bins.shape[0] or not all(
+        isinstance(c, np.ndarray) and c.shape == (int(n),) and (c == np.arange(n)).all()
+        for c, n in zip(cats, bins, strict=False)
+    ):
+        return [
+            Problem(
+                f"{path}.state._encoder.state.categories_",
+                "must be the bin numbers 0..n_bins_[i] - 1 of each feature",
+            )
+        ]
+    return []
+
+
 CHECKS: dict[str, Check] = {
     "polynomial_sizes": polynomial_sizes,
     "spline_features": spline_features,
+    "kbins_encoder": kbins_encoder,
 }
