@@ -28,6 +28,7 @@ from milo_codec.invariants import (
     neural_network,
     per_item,
     preprocessing,
+    random_projection,
     semi_supervised,
     svm,
     tree,
@@ -99,6 +100,7 @@ CHECKS: dict[str, Check] = {
     **multioutput.CHECKS,
     **semi_supervised.CHECKS,
     **calibration.CHECKS,
+    **random_projection.CHECKS,
 }
 
 # Checks that read params only; run.py also runs them on nodes whose state is null.

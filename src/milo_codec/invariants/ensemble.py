@@ -520,7 +520,7 @@ def forest(params: dict, state: dict, path: str, also: tuple[str, ...] = ()) -> 
         if n_classes is not None and "n_classes_" in s:
             mine = s["n_classes_"]
             expected = [int(k) for k in np.atleast_1d(n_classes)]
-            if [int(k) for k in np.atleast_1d(mine)] != expected:
+            if expected and [int(k) for k in np.atleast_1d(mine)] != expected:
                 out.append(
                     Problem(
                         f"{_at(path, i)}.state.n_classes_",
@@ -557,6 +557,9 @@ def adaboost(params: dict, state: dict, path: str, also: tuple[str, ...] = ()) -
                 f"holds {len(members)} estimators but n_estimators is {n}",
             )
         )
+    if not members:
+        # boosting stops early only after its first round; predict takes a median over members
+        out.append(Problem(f"{path}.state.estimators_", "a fitted AdaBoost has at least one"))
     out += _same_n_features(state, path, as_int(state.get("n_features_in_")))
     classes = state.get("classes_")
     if isinstance(classes, np.ndarray):

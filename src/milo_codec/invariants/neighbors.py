@@ -234,8 +234,16 @@ def neighbors_labels(params: dict, state: dict, path: str) -> list[Problem]:
 
 
 def neighbors_outlier_label(params: dict, state: dict, path: str) -> list[Problem]:
-    """``outlier_label_`` holds one label per output."""
+    """``outlier_label_`` holds one label per output, and is null exactly when the
+    outlier_label parameter is (predict then refuses queries without neighbours)."""
     labels, classes = state.get("outlier_label_"), state.get("classes_")
+    if "outlier_label_" in state and (labels is None) != (params.get("outlier_label") is None):
+        return [
+            Problem(
+                f"{path}.state.outlier_label_",
+                "must be null exactly when the outlier_label parameter is",
+            )
+        ]
     if labels is None or classes is None:
         return []
     n_outputs = len(classes) if state.get("outputs_2d_") else 1

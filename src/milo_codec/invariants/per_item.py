@@ -168,6 +168,49 @@ def per_class_rotations(params: dict, state: dict, path: str) -> list[Problem]:
     return out
 
 
+def classes_per_output(params: dict, state: dict, path: str) -> list[Problem]:
+    """Multi-output classifiers (forests, DummyClassifier) keep classes_, n_classes_ and
+    class_prior_ per output: one array (or count) with a single output, a list of n_outputs_
+    otherwise. Predicting indexes them by output and by class, so an empty or short one
+    raised IndexError or AttributeError mid-prediction."""
+    n_out, classes = as_int(state.get("n_outputs_")), state.get("classes_")
+    if n_out is None or n_out < 1 or "classes_" not in state:
+        return []
+    at = f"{path}.state"
+    per_output = [classes] if n_out == 1 else classes
+    if not (
+        isinstance(per_output, list)
+        and len(per_output) == n_out
+        and all(isinstance(c, np.ndarray) and c.ndim == 1 for c in per_output)
+    ):
+        what = "one 1-d array" if n_out == 1 else f"a list of {n_out} 1-d arrays (n_outputs_)"
+        return [Problem(f"{at}.classes_", f"must be {what}")]
+    sizes = [int(c.shape[0]) for c in per_output]
+    out = [
+        Problem(f"{at}.classes_" + (f"[{k}]" if n_out > 1 else ""), "must hold at least one class")
+        for k, size in enumerate(sizes)
+        if size == 0
+    ]
+    if "n_classes_" in state:
+        counts = state["n_classes_"]
+        got = [as_int(counts)] if n_out == 1 else [as_int(k) for k in _items(counts)]
+        if got != sizes:
+            want = sizes[0] if n_out == 1 else sizes
+            out.append(Problem(f"{at}.n_classes_", f"must be {want}, the number of classes_"))
+    if "class_prior_" in state:
+        priors = state["class_prior_"]
+        rows = [priors] if n_out == 1 else _items(priors)
+        if [r.shape if isinstance(r, np.ndarray) else None for r in rows] != [(n,) for n in sizes]:
+            out.append(
+                Problem(f"{at}.class_prior_", "must hold one prior per class of each output")
+            )
+    return out
+
+
+def _items(v: Any) -> list:
+    return list(v) if isinstance(v, list | np.ndarray) else []
+
+
 # ---------------------------------------------------------------------------
 # Infrequent categories and dropped columns (OneHotEncoder, OrdinalEncoder)
 
@@ -283,6 +326,7 @@ CHECKS: dict[str, Check] = {
     "categorical_nb_counts": categorical_nb_counts,
     "target_encoder_encodings": target_encoder_encodings,
     "per_class_rotations": per_class_rotations,
+    "classes_per_output": classes_per_output,
     "infrequent_categories": infrequent_categories,
     "one_hot_widths": one_hot_widths,
 }
