@@ -2,8 +2,8 @@
 
 joblib starts every worker an estimator's ``n_jobs`` asks for, in predict and transform too:
 a DictionaryLearning file asking for 10**9 exhausted this machine's 24 GB in ``transform``.
-``n_jobs`` is therefore at most 1024 (more than the hardware threads of any current machine);
-negative counts mean "all cores but some" and are left as they are.
+``n_jobs`` is therefore at most 256; negative counts mean "all cores but some" and are left
+as they are.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from recipes import first_recipe
 
 import milo_codec
 
-MAX_JOBS = 1024
+MAX_JOBS = 256
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 
 
