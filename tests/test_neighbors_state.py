@@ -427,7 +427,7 @@ CRAFTED: list[tuple[str, str, Callable[[dict], Any], list[str]]] = [
         "lof-more-neighbors-than-samples",
         "lof",
         lambda s: s.update(n_neighbors_=40),
-        ["$.model.state.n_neighbors_: is 40 but at most 39 neighbors exist among 40 samples"],
+        ["$.model.state.n_neighbors_: is 40 but n_neighbors = 5 over 40 samples makes it 5"],
     ),
     (
         "centroids-of-wrong-shape",

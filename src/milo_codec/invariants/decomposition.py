@@ -121,6 +121,17 @@ def nmf_components(params: dict, state: dict, path: str) -> list[Problem]:
     a, b = as_int(state.get("_n_components")), as_int(state.get("n_components_"))
     if a is not None and b is not None and a != b:
         problems.append(Problem(f"{path}.state.n_components_", f"is {b} but _n_components is {a}"))
+    # transform() derives the count from the parameter again and refuses components_ of
+    # another size: an integer is itself, None is the number of features ("auto" is free)
+    asked = params.get("n_components")
+    want = as_int(state.get("n_features_in_")) if asked is None else as_int(asked)
+    if a is not None and want is not None and a != want and "n_components" in params:
+        problems.append(
+            Problem(
+                f"{path}.state._n_components",
+                f"is {a} but n_components = {asked!r} makes it {want}",
+            )
+        )
     beta = params.get("beta_loss")
     expected = _BETA_LOSSES.get(beta, beta) if isinstance(beta, str) else beta
     effective = state.get("_beta_loss")

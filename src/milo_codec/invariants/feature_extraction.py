@@ -105,6 +105,18 @@ def _same_vocabulary(given: Any, vocabulary: dict) -> bool:
     )
 
 
+def word_tokens(params: dict, state: dict, path: str) -> list[Problem]:
+    """A fitted word analyzer without a tokenizer compiled token_pattern (fit refuses null)."""
+    if (
+        "vocabulary_" in state
+        and params.get("analyzer") == "word"
+        and params.get("tokenizer") is None
+        and params.get("token_pattern") is None
+    ):
+        return [Problem(f"{path}.params.token_pattern", "a fitted word analyzer needs one")]
+    return []
+
+
 def text_vocabulary(params: dict, state: dict, path: str) -> list[Problem]:
     """fixed_vocabulary_ says whether the vocabulary was given; a given one is vocabulary_."""
     if "vocabulary_" not in state:
@@ -185,6 +197,7 @@ def dict_vectorizer(params: dict, state: dict, path: str) -> list[Problem]:
 
 
 CHECKS: dict[str, Check] = {
+    "word_tokens": word_tokens,
     "vocabulary_indices": vocabulary_indices,
     "text_vocabulary": text_vocabulary,
     "tfidf_vectorizer": tfidf_vectorizer,

@@ -21,6 +21,7 @@ from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
 from milo_codec.invariants.base import Check, as_int
 from milo_codec.invariants.composite import n_features_in
+from milo_codec.invariants.fitted import fitted_state
 from milo_codec.values.objects import function_name
 
 # Score functions that return scores only (no p-values): the selector keeps pvalues_ = None.
@@ -99,6 +100,14 @@ def _names_match(state: dict, n: int | None, path: str, what: str) -> list[Probl
 
 def select_from_model(params: dict, state: dict, path: str) -> list[Problem]:
     problems = _fitted_clone(params, state, path)
+    prefit = params.get("prefit")
+    # fit with prefit=True refuses an unfitted estimator; transform reads the parameter
+    if (
+        "estimator_" in state
+        and (prefit is True or prefit is np.True_)
+        and fitted_state(params.get("estimator")) is None
+    ):
+        problems.append(Problem(f"{path}.params.estimator", "must be fitted when prefit is true"))
     limit, fitted_limit = params.get("max_features"), state.get("max_features_")
     where = f"{path}.state.max_features_"
     if limit is None and fitted_limit is not None:

@@ -106,13 +106,14 @@ def search_refit(params: dict, state: dict, path: str) -> list[Problem]:
             out.append(Problem(f"{path}.params.refit", f"{refit!r} is not a metric of scorer_"))
     elif refit is True and isinstance(scorer, dict):
         out.append(Problem(f"{path}.params.refit", "several metrics need refit to name one"))
-    refitted = refit is not False
+    # fit refits on any true value (an empty metric name is false, as in `if self.refit`)
+    refitted = bool(refit) if isinstance(refit, bool | str) else refit is not None
     has_best = "best_estimator_" in state
     if refitted != has_best:
         out.append(
             Problem(
                 f"{path}.state",
-                "best_estimator_ must be present exactly when refit is not false",
+                "best_estimator_ must be present exactly when refit is true or names a metric",
             )
         )
     if has_best:

@@ -266,13 +266,18 @@ def neighbors_graph_width(params: dict, state: dict, path: str) -> list[Problem]
 
 
 def neighbors_lof(params: dict, state: dict, path: str) -> list[Problem]:
-    """LOF's ``n_neighbors_`` is ``n_neighbors`` clipped to ``n_samples_fit_ - 1`` (at least 1)."""
+    """LOF's ``n_neighbors_`` is ``n_neighbors`` clipped to ``n_samples_fit_ - 1`` (at least 1);
+    fit refuses n_neighbors = None, which kneighbors() would otherwise read."""
     k, n = as_int(state.get("n_neighbors_")), as_int(state.get("n_samples_fit_"))
-    if k is not None and n is not None and k > max(1, n - 1):
+    if "n_neighbors_" in state and params.get("n_neighbors") is None:
+        return [Problem(f"{path}.params.n_neighbors", "a fitted LocalOutlierFactor has a count")]
+    asked = as_int(params.get("n_neighbors"))
+    if k is not None and n is not None and asked is not None and k != max(1, min(asked, n - 1)):
         return [
             Problem(
                 f"{path}.state.n_neighbors_",
-                f"is {k} but at most {max(1, n - 1)} neighbors exist among {n} samples",
+                f"is {k} but n_neighbors = {asked} over {n} samples makes it "
+                f"{max(1, min(asked, n - 1))}",
             )
         ]
     return []

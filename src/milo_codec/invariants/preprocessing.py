@@ -228,8 +228,17 @@ def kbins_encoder(params: dict, state: dict, path: str) -> list[Problem]:
     return []
 
 
+def label_binarizer_labels(params: dict, state: dict, path: str) -> list[Problem]:
+    """fit refuses neg_label >= pos_label; transform checks it again."""
+    neg, pos = as_int(params.get("neg_label")), as_int(params.get("pos_label"))
+    if "classes_" in state and neg is not None and pos is not None and neg >= pos:
+        return [Problem(f"{path}.params.neg_label", f"is {neg}, not below pos_label = {pos}")]
+    return []
+
+
 CHECKS: dict[str, Check] = {
     "polynomial_sizes": polynomial_sizes,
     "spline_features": spline_features,
     "kbins_encoder": kbins_encoder,
+    "label_binarizer_labels": label_binarizer_labels,
 }

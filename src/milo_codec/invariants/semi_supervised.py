@@ -89,6 +89,9 @@ def self_training(params: dict, state: dict, path: str) -> list[Problem]:
     est, base = state.get("estimator_"), params.get("estimator")
     if not isinstance(est, NodeModel):
         return []
+    if base is None:
+        # fit refuses estimator=None; predict reads the parameter's tags
+        return [Problem(f"{path}.params.estimator", "a fitted SelfTrainingClassifier has one")]
     want = base.codec().class_path if isinstance(base, NodeModel) else None
     got = est.codec().class_path
     if want is not None and got != want:
