@@ -238,8 +238,14 @@ ENCODER_CASES: dict[str, tuple[Callable[[], Any], Callable[[dict], None], str]] 
     "mapping-without-rare-categories": (
         lambda: OrdinalEncoder(min_frequency=5),
         lambda doc: _state_of(doc).update(_infrequent_indices=[None, None, None]),
-        "$.model.state._infrequent_indices[0]: and _default_to_infrequent_mappings must both "
-        "be null",
+        "$.model.state._infrequent_indices[0]: must be null exactly where "
+        "_default_to_infrequent_mappings[0] is",
+    ),
+    "rare-categories-enabled-without-their-table": (
+        lambda: OneHotEncoder(min_frequency=5),
+        lambda doc: _state_of(doc).pop("_default_to_infrequent_mappings"),
+        "$.model.state: infrequent categories are enabled but _default_to_infrequent_mappings "
+        "is missing",
     ),
     "rare-category-beyond-the-categories": (
         lambda: OrdinalEncoder(min_frequency=5),

@@ -244,12 +244,21 @@ def _grouped_sizes(state: dict, sizes: list[int], path: str) -> tuple[list[int],
     infrequent, p1 = _index_list(state, "_infrequent_indices", len(sizes), path)
     mappings, p2 = _index_list(state, "_default_to_infrequent_mappings", len(sizes), path)
     out += p1 + p2
+    out += [
+        Problem(f"{path}.state", f"infrequent categories are enabled but {name} is missing")
+        for name in ("_infrequent_indices", "_default_to_infrequent_mappings")
+        if name not in state
+    ]
     if infrequent is None or mappings is None:
         return grouped, out
     for i, (infreq, mapping, size) in enumerate(zip(infrequent, mappings, sizes, strict=True)):
         where = f"{path}.state._infrequent_indices[{i}]"
         if (infreq is None) != (mapping is None):
-            out.append(Problem(where, "and _default_to_infrequent_mappings must both be null"))
+            out.append(
+                Problem(
+                    where, f"must be null exactly where _default_to_infrequent_mappings[{i}] is"
+                )
+            )
             continue
         if infreq is None:
             continue
