@@ -16,7 +16,7 @@ import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -236,3 +236,17 @@ def _run_batch(paths: list[str], timeout: float, then: str, rlimit: int | None) 
         budget = timeout
     child.wait(timeout=timeout)
     return outcomes
+
+
+def query_outcome(model: object, method: str, X: object) -> str | None:
+    """None if ``model.method(X)`` runs (a generator it returns is consumed), else the name of
+    the exception it raised."""
+    try:
+        f = getattr(model, method)
+        result = f() if method == "get_feature_names_out" else f(X)
+        if isinstance(result, Iterator):
+            for _ in result:
+                pass
+    except Exception as e:
+        return type(e).__name__
+    return None

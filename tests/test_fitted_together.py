@@ -13,11 +13,10 @@ from __future__ import annotations
 import importlib
 import json
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from crafted import editable_doc
+from crafted import editable_doc, query_outcome
 from recipes import INFERENCE_METHODS, first_recipe
 from sklearn.base import clone
 
@@ -100,19 +99,6 @@ def test_the_unfitted_state_still_loads(class_path: str) -> None:
     assert sorted(vars(loaded)) == sorted(vars(model))
 
 
-def _outcome(model: Any, method: str, X: Any) -> str | None:
-    """None if the method runs on X, else the exception's type name (generators consumed)."""
-    try:
-        f = getattr(model, method)
-        result = f() if method == "get_feature_names_out" else f(X)
-        if isinstance(result, Iterator):
-            for _ in result:
-                pass
-    except Exception as e:
-        return type(e).__name__
-    return None
-
-
 def _supported_classes() -> list[str]:
     return sorted(milo_codec.supported_models())
 
@@ -144,7 +130,7 @@ def test_a_file_with_any_one_state_attribute_emptied_is_refused_or_still_works(
             for m in INFERENCE_METHODS
             if m != "score"
             and hasattr(fitted.estimator, m)
-            and _outcome(fitted.estimator, m, fitted.X) is None
+            and query_outcome(fitted.estimator, m, fitted.X) is None
         ]
         text = json.dumps(editable_doc(fitted.estimator))
         state = json.loads(text)["model"]["state"]
@@ -160,6 +146,6 @@ def test_a_file_with_any_one_state_attribute_emptied_is_refused_or_still_works(
                     loaded = milo_codec.loads(json.dumps(doc))
                 except milo_codec.MiloError:
                     continue
-                broken = [(m, _outcome(loaded, m, fitted.X)) for m in methods]
+                broken = [(m, query_outcome(loaded, m, fitted.X)) for m in methods]
                 failures += [(field, label, m, e) for m, e in broken if e is not None]
     assert not failures, f"loaded and then raised: {failures}"
