@@ -196,7 +196,12 @@ class Lowering:
             self.keys(s, pointer, {"type"})
             return KindIR("k.Null()", "None")
         if t == "boolean":
-            self.keys(s, pointer, {"type"})
+            self.keys(s, pointer, {"type", "enum", "const"})
+            if "enum" in s or "const" in s:
+                values = tuple(s.get("enum", [s.get("const")]))
+                if not all(isinstance(v, bool) for v in values):
+                    raise self.fail(pointer, "a boolean enum/const lists booleans")
+                return KindIR(f"k.Bool(enum={values!r})", "bool")
             return KindIR("k.Bool()", "bool")
         if t == "integer":
             self.keys(s, pointer, {"type", "enum", "const", *_BOUND_KEYS})

@@ -95,6 +95,19 @@ CASES: dict[str, tuple[str, dict[str, Any], type, str]] = {
         milo_codec.InvariantError,
         "$.model.params.neg_label: is 0, not below pos_label = 0",
     ),
+    "an-integer-choice-given-as-true": (
+        # a listed integer is a JSON integer: true is not the constraint 1
+        "sklearn.ensemble.RandomForestClassifier",
+        {"monotonic_cst": [True, 0, 0, 0, 0]},
+        milo_codec.SchemaError,
+        "$.model.params.monotonic_cst",
+    ),
+    "an-integer-choice-given-as-a-float": (
+        "sklearn.ensemble.RandomForestClassifier",
+        {"monotonic_cst": [1.0, 0, 0, 0, 0]},
+        milo_codec.SchemaError,
+        "$.model.params.monotonic_cst",
+    ),
     "bin-mapper-asking-for-a-billion-threads": (
         "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
         {"n_threads": 10**9},

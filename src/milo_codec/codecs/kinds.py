@@ -182,9 +182,11 @@ class Null(Kind):
 class Bool(Kind):
     tag = TAG_MARK + "bool"
     describe = "a boolean"
+    enum: tuple[bool, ...] | None = None
 
     def schema(self) -> core_schema.CoreSchema:
-        return core_schema.bool_schema(strict=True)
+        strict = core_schema.bool_schema(strict=True)
+        return strict if self.enum is None else _one_of_values(strict, self.enum)
 
 
 @dataclass(frozen=True)
@@ -196,9 +198,16 @@ class Int(Kind):
 
     def schema(self) -> core_schema.CoreSchema:
         if self.enum is not None:
-            return core_schema.literal_schema(list(self.enum))
+            return _one_of_values(core_schema.int_schema(strict=True), self.enum)
         b = self.bounds
         return core_schema.int_schema(strict=True, ge=b.ge, gt=b.gt, le=b.le, lt=b.lt)  # type: ignore[arg-type]
+
+
+def _one_of_values(strict: core_schema.CoreSchema, values: tuple) -> core_schema.CoreSchema:
+    """The listed values of one JSON type. A literal schema alone compares by Python
+    equality (true == 1, 1.0 == 1, 0 == false); inside a OneOf the value's tag already keeps
+    JSON's types apart, and the strict type check first does so wherever the kind is used."""
+    return core_schema.chain_schema([strict, core_schema.literal_schema(list(values))])
 
 
 @dataclass(frozen=True)

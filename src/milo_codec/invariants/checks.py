@@ -33,7 +33,7 @@ from milo_codec.invariants import (
     svm,
     tree,
 )
-from milo_codec.invariants.base import Check
+from milo_codec.invariants.base import Check, as_int
 
 
 def _n_unique(a: np.ndarray) -> int:
@@ -53,6 +53,26 @@ def classes_unique(params: dict, state: dict, path: str) -> list[Problem]:
     ):
         return [Problem(f"{path}.state.classes_", "class labels must be unique")]
     return []
+
+
+def lda_components(params: dict, state: dict, path: str) -> list[Problem]:
+    """transform keeps _max_components columns and get_feature_names_out names _n_features_out
+    of them (10**9 had loaded and exhausted memory there): fit sets both to n_components, or
+    to min(n_classes - 1, n_features) without one."""
+    kept, named = as_int(state.get("_max_components")), as_int(state.get("_n_features_out"))
+    classes, n_in = state.get("classes_"), as_int(state.get("n_features_in_"))
+    if kept is None or not isinstance(classes, np.ndarray) or n_in is None:
+        return []
+    asked = params.get("n_components")
+    want = min(classes.shape[0] - 1, n_in) if asked is None else as_int(asked)
+    out = []
+    if want is not None and kept != want:
+        out.append(Problem(f"{path}.state._max_components", f"is {kept} but fit makes it {want}"))
+    if named is not None and named != kept:
+        out.append(
+            Problem(f"{path}.state._n_features_out", f"is {named} but _max_components is {kept}")
+        )
+    return out
 
 
 def linear_classifier_rows(params: dict, state: dict, path: str) -> list[Problem]:
@@ -77,6 +97,7 @@ CHECKS: dict[str, Check] = {
     **preprocessing.CHECKS,
     "classes_unique": classes_unique,
     "linear_classifier_rows": linear_classifier_rows,
+    "lda_components": lda_components,
     **tree.CHECKS,
     **ensemble.CHECKS,
     **hist_gradient_boosting.CHECKS,

@@ -135,6 +135,17 @@ def nmf_components(params: dict, state: dict, path: str) -> list[Problem]:
     beta = params.get("beta_loss")
     expected = _BETA_LOSSES.get(beta, beta) if isinstance(beta, str) else beta
     effective = state.get("_beta_loss")
+    gamma = state.get("_gamma")
+    if "_gamma" in state and isinstance(effective, int | float) and type(effective) is not bool:
+        # MiniBatchNMF's majorisation exponent, derived from the beta loss (Fevotte 2011)
+        loss = float(effective)
+        good = 1.0 / (2.0 - loss) if loss < 1 else 1.0 / (loss - 1.0) if loss > 2 else 1.0
+        if type(gamma) is not float or gamma != good:
+            problems.append(
+                Problem(
+                    f"{path}.state._gamma", f"is {gamma!r} but beta loss {loss!r} makes it {good!r}"
+                )
+            )
     if "_beta_loss" in state and (type(effective) is bool or effective != expected):
         problems.append(
             Problem(

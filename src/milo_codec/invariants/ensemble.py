@@ -103,6 +103,39 @@ def _encoded_classes(state: dict, path: str, n_classes: int, members: list[Any])
     return out
 
 
+def _class_count(state: dict, path: str) -> list[Problem]:
+    """A single-output classifier's n_classes_ is the length of its classes_ (predict_proba
+    allocates that many columns: 10**9 had loaded and failed there with MemoryError)."""
+    classes, count = state.get("classes_"), as_int(state.get("n_classes_"))
+    if (
+        isinstance(classes, np.ndarray)
+        and classes.ndim == 1
+        and count is not None
+        and count != classes.shape[0]
+    ):
+        return [
+            Problem(f"{path}.state.n_classes_", f"is {count} but classes_ holds {classes.shape[0]}")
+        ]
+    return []
+
+
+def _embedding_width(state: dict, path: str) -> list[Problem]:
+    """RandomTreesEmbedding's output width is its one-hot encoder's: one column per leaf."""
+    encoder, width = state.get("one_hot_encoder_"), as_int(state.get("_n_features_out"))
+    outs = _state(encoder).get("_n_features_outs") if isinstance(encoder, NodeModel) else None
+    if width is None or not isinstance(outs, list) or any(as_int(n) is None for n in outs):
+        return []
+    total = sum(as_int(n) or 0 for n in outs)
+    if width != total:
+        return [
+            Problem(
+                f"{path}.state._n_features_out",
+                f"is {width} but one_hot_encoder_ outputs {total} columns",
+            )
+        ]
+    return []
+
+
 def _n_classes(state: dict) -> int | None:
     classes = state.get("classes_")
     if isinstance(classes, np.ndarray) and classes.ndim == 1:
@@ -416,6 +449,10 @@ def bagging(params: dict, state: dict, path: str, also: tuple[str, ...] = ()) ->
     fitted, partly = _fitted("bagging", state, path, also)
     if not fitted:
         return partly
+    if also == _CLASSES:
+        partly = _class_count(state, path)
+        if partly:
+            return partly
     out = _count(params, state, path)
     out += _feature_subsets(state, path)
     seeds = state.get("_seeds")
@@ -504,6 +541,8 @@ def forest(params: dict, state: dict, path: str, also: tuple[str, ...] = ()) -> 
     if not fitted:
         return partly
     out = _count(params, state, path)
+    if also == _EMBEDDING:
+        out += _embedding_width(state, path)
     out += _same_n_features(state, path, as_int(state.get("n_features_in_")))
     n_outputs = as_int(state.get("n_outputs_"))
     n_classes = state.get("n_classes_")
@@ -539,6 +578,10 @@ def adaboost(params: dict, state: dict, path: str, also: tuple[str, ...] = ()) -
     fitted, partly = _fitted("adaboost", state, path, also)
     if not fitted:
         return partly
+    if also == _CLASSES:
+        partly = _class_count(state, path)
+        if partly:
+            return partly
     out: list[Problem] = []
     n, members = as_int(params.get("n_estimators")), _members(state)
     for name in ("estimator_weights_", "estimator_errors_"):

@@ -30,6 +30,23 @@ def n_features_out_is_the_parameter(params: dict, state: dict, path: str) -> lis
     ]
 
 
+def sparse_components(params: dict, state: dict, path: str) -> list[Problem]:
+    """A sparse projection's components_ is (n_components_, n_features_in_), as its dense
+    sibling's shape symbols say."""
+    comp = state.get("components_")
+    want = (as_int(state.get("n_components_")), as_int(state.get("n_features_in_")))
+    shape = getattr(comp, "shape", None)
+    if None in want or not isinstance(shape, tuple) or shape == want:
+        return []
+    return [
+        Problem(
+            f"{path}.state.components_",
+            f"has shape {list(shape)} but n_components_ and n_features_in_ make {list(want)}",
+        )
+    ]
+
+
 CHECKS: dict[str, Check] = {
     "n_features_out_is_the_parameter": n_features_out_is_the_parameter,
+    "sparse_components": sparse_components,
 }
