@@ -250,3 +250,19 @@ def query_outcome(model: object, method: str, X: object) -> str | None:
     except Exception as e:
         return type(e).__name__
     return None
+
+
+def first_recipe_doc(class_path: str) -> dict:
+    """The editable document of ``class_path`` fitted by its first recipe."""
+    import importlib
+    import warnings
+
+    from recipes import first_recipe
+
+    module, name = class_path.rsplit(".", 1)
+    if name.startswith("Halving"):
+        importlib.import_module("sklearn.experimental.enable_halving_search_cv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        estimator = first_recipe(getattr(importlib.import_module(module), name)).fit().estimator
+        return editable_doc(estimator)

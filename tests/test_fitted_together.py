@@ -16,7 +16,7 @@ import warnings
 from typing import Any
 
 import pytest
-from crafted import editable_doc, query_outcome
+from crafted import editable_doc, first_recipe_doc, query_outcome
 from recipes import INFERENCE_METHODS, first_recipe
 from sklearn.base import clone
 
@@ -57,18 +57,6 @@ DROPPED: dict[str, tuple[str, ...]] = {
     "sklearn.svm.OneClassSVM": ("offset_",),
 }
 
-_DOCS: dict[str, dict] = {}
-
-
-def _doc(class_path: str) -> dict:
-    if class_path not in _DOCS:
-        module, name = class_path.rsplit(".", 1)
-        if name.startswith("Halving"):
-            importlib.import_module("sklearn.experimental.enable_halving_search_cv")
-        cls = getattr(importlib.import_module(module), name)
-        _DOCS[class_path] = editable_doc(first_recipe(cls).fit().estimator)
-    return json.loads(json.dumps(_DOCS[class_path]))
-
 
 CASES = [(cls, field) for cls, fields in DROPPED.items() for field in fields]
 
@@ -77,7 +65,7 @@ CASES = [(cls, field) for cls, fields in DROPPED.items() for field in fields]
     ("class_path", "field"), CASES, ids=[f"{c.rsplit('.', 1)[1]}-{f}" for c, f in CASES]
 )
 def test_a_partly_fitted_state_is_refused(class_path: str, field: str) -> None:
-    doc = _doc(class_path)
+    doc = first_recipe_doc(class_path)
     state: dict[str, Any] = doc["model"]["state"]
     assert field in state, "the recipe's fit no longer sets it: update DROPPED"
     del state[field]
@@ -221,7 +209,7 @@ COUNT_CASES: dict[str, tuple[str, dict[str, Any], type, str]] = {
 def test_a_count_fit_did_not_derive_is_refused(
     class_path: str, values: dict[str, Any], error: type, expected: str
 ) -> None:
-    doc = _doc(class_path)
+    doc = first_recipe_doc(class_path)
     doc["model"]["state"].update(values)
     with pytest.raises(error) as e:
         milo_codec.loads(json.dumps(doc))

@@ -8,14 +8,11 @@ as they are.
 
 from __future__ import annotations
 
-import importlib
 import json
-import warnings
 from pathlib import Path
 
 import pytest
-from crafted import editable_doc
-from recipes import first_recipe
+from crafted import first_recipe_doc
 
 import milo_codec
 
@@ -31,24 +28,13 @@ def _declares_n_jobs(class_path: str) -> bool:
 WITH_N_JOBS = [c for c in sorted(milo_codec.supported_models()) if _declares_n_jobs(c)]
 
 
-def _doc(class_path: str) -> dict:
-    module, name = class_path.rsplit(".", 1)
-    if name.startswith("Halving"):
-        importlib.import_module("sklearn.experimental.enable_halving_search_cv")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return editable_doc(
-            first_recipe(getattr(importlib.import_module(module), name)).fit().estimator
-        )
-
-
 def test_the_classes_with_workers_are_found() -> None:
     assert len(WITH_N_JOBS) >= 60
 
 
 @pytest.mark.parametrize("class_path", WITH_N_JOBS, ids=lambda c: c.rsplit(".", 1)[1])
 def test_more_workers_than_any_machine_has_are_refused(class_path: str) -> None:
-    doc = _doc(class_path)
+    doc = first_recipe_doc(class_path)
     for n_jobs in (MAX_JOBS + 1, 10**9, {"int64": MAX_JOBS + 1}):
         doc["model"]["params"]["n_jobs"] = n_jobs
         with pytest.raises(milo_codec.SchemaError) as e:

@@ -16,21 +16,10 @@ import warnings
 from typing import Any
 
 import pytest
-from crafted import editable_doc, query_outcome
+from crafted import editable_doc, first_recipe_doc, query_outcome
 from recipes import INFERENCE_METHODS, first_recipe
 
 import milo_codec
-
-
-def _doc(class_path: str) -> dict:
-    module, name = class_path.rsplit(".", 1)
-    if name.startswith("Halving"):
-        importlib.import_module("sklearn.experimental.enable_halving_search_cv")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        estimator = first_recipe(getattr(importlib.import_module(module), name)).fit().estimator
-        return editable_doc(estimator)
-
 
 # id → (class, parameter values set, error, "path: message" expected)
 CASES: dict[str, tuple[str, dict[str, Any], type, str]] = {
@@ -129,7 +118,7 @@ CASES: dict[str, tuple[str, dict[str, Any], type, str]] = {
 def test_a_parameter_fit_would_not_leave_is_refused(
     class_path: str, values: dict[str, Any], error: type, expected: str
 ) -> None:
-    doc = _doc(class_path)
+    doc = first_recipe_doc(class_path)
     doc["model"]["params"].update(values)
     with pytest.raises(error) as e:
         milo_codec.loads(json.dumps(doc))
