@@ -175,6 +175,12 @@ COUNT_CASES: dict[str, tuple[str, dict[str, Any], type, str]] = {
         milo_codec.InvariantError,
         "$.model.state._max_components: is 3 but fit makes it 2",
     ),
+    "lda-components-beyond-the-classes-agreeing-with-themselves": (
+        "sklearn.discriminant_analysis.LinearDiscriminantAnalysis",
+        {"_max_components": 10**9, "_n_features_out": 10**9},
+        milo_codec.InvariantError,
+        "$.model.state._max_components: is 1000000000 but fit makes it 2",
+    ),
     "trees-embedding-width": (
         "sklearn.ensemble.RandomTreesEmbedding",
         {"_n_features_out": 25},

@@ -97,6 +97,12 @@ CASES: dict[str, tuple[str, dict[str, Any], type, str]] = {
         milo_codec.SchemaError,
         "$.model.params.monotonic_cst",
     ),
+    "lda-components-more-than-the-classes-allow": (
+        "sklearn.discriminant_analysis.LinearDiscriminantAnalysis",
+        {"n_components": 10**9},
+        milo_codec.InvariantError,
+        "$.model.params.n_components: is 1000000000 but at most 2 exist",
+    ),
     "bin-mapper-asking-for-a-billion-threads": (
         "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
         {"n_threads": 10**9},

@@ -63,9 +63,13 @@ def lda_components(params: dict, state: dict, path: str) -> list[Problem]:
     classes, n_in = state.get("classes_"), as_int(state.get("n_features_in_"))
     if kept is None or not isinstance(classes, np.ndarray) or n_in is None:
         return []
-    asked = params.get("n_components")
-    want = min(classes.shape[0] - 1, n_in) if asked is None else as_int(asked)
+    asked, bound = params.get("n_components"), min(classes.shape[0] - 1, n_in)
+    want = bound if asked is None else as_int(asked)
     out = []
+    if want is not None and want > bound:
+        # fit refuses more components than classes - 1 or features; a file naming both as
+        # 10**9 would otherwise agree with itself and name that many output features
+        return [Problem(f"{path}.params.n_components", f"is {want} but at most {bound} exist")]
     if want is not None and kept != want:
         out.append(Problem(f"{path}.state._max_components", f"is {kept} but fit makes it {want}"))
     if named is not None and named != kept:
