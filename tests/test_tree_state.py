@@ -12,6 +12,7 @@ import copy
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -431,7 +432,21 @@ def test_a_regression_tree_has_one_class_per_output() -> None:
     _tree(doc)["n_classes"]["ndarray"]["data"] = [2]
     with pytest.raises(milo_codec.InvariantError) as e:
         milo_codec.loads(json.dumps(doc))
-    assert f"{TREE}.n_classes: is [2] but the model's classes need [1]" in str(e.value)
+    assert f"{TREE}.n_classes: is [2] but every output has 1" in str(e.value)
+
+
+def test_a_regression_tree_output_count_sizes_nothing_before_it_matches(tmp_path: Path) -> None:
+    """n_outputs_ = 10**9 on a regression tree once made the check build a list of 10**9
+    class counts (8 GB, over a minute) before comparing it with the tree. In a child under a
+    2 GB address-space limit, so that the old behaviour fails as a LimitError instead of
+    exhausting the machine."""
+    doc = editable_doc(DecisionTreeRegressor(max_depth=2).fit(X, X[:, 0]))
+    doc["model"]["state"]["n_outputs_"] = 10**9
+    out = load_in_children({"huge": doc}, tmp_path, rlimit=2 << 30)["huge"]
+    assert out.lines[0] == "InvariantError", out
+    assert (
+        f"  {TREE}.n_outputs: is 1 but the model has 1000000000 outputs (n_outputs_)" in out.lines
+    )
 
 
 # ---------------------------------------------------------------------------

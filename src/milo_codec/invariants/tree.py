@@ -33,13 +33,14 @@ def check_tree_payload(
     payload: dict[str, Any],
     n_features_in: int | None,
     n_outputs: int | None,
-    n_classes: Sequence[int] | np.ndarray | None,
+    n_classes: Sequence[int] | np.ndarray | int | None,
     path: str,
 ) -> list[Problem]:
     """Problems of one decoded tree payload; ``path`` is its JSON path (``...tree_.tree``).
 
-    ``n_features_in``, ``n_outputs`` and ``n_classes`` (one class count per output; all 1 for
-    a regression tree) are what the owning model requires; ``None`` skips that comparison.
+    ``n_features_in``, ``n_outputs`` and ``n_classes`` (one class count per output, or one
+    count for every output: 1 for a regression tree) are what the owning model requires;
+    ``None`` skips that comparison.
     """
     problems = _check_header(payload, n_features_in, n_outputs, n_classes, path)
     if problems:
@@ -54,7 +55,7 @@ def _check_header(
     payload: dict[str, Any],
     n_features_in: int | None,
     n_outputs: int | None,
-    n_classes: Sequence[int] | np.ndarray | None,
+    n_classes: Sequence[int] | np.ndarray | int | None,
     path: str,
 ) -> list[Problem]:
     problems = []
@@ -84,6 +85,15 @@ def _check_header(
         )
     elif (counts < 1).any():
         problems.append(Problem(f"{path}.n_classes", "every class count must be at least 1"))
+    elif isinstance(n_classes, int):
+        # One count for every output, never expanded into a list: n_outputs_ is the file's
+        # number and sizes nothing until it has matched the payload's array.
+        if (counts != n_classes).any():
+            problems.append(
+                Problem(
+                    f"{path}.n_classes", f"is {counts.tolist()} but every output has {n_classes}"
+                )
+            )
     elif n_classes is not None and counts.tolist() != [int(c) for c in n_classes]:
         problems.append(
             Problem(
@@ -350,12 +360,13 @@ def tree_structure(params: dict, state: dict, path: str) -> list[Problem]:
     n_outputs = state.get("n_outputs_")
     n_outputs = n_outputs if type(n_outputs) is int else None
     problems = []
+    n_classes: list[int] | int | None
     if "classes_" in state:
         n_classes = _expected_classes(state)
         if n_classes is not None:
             problems.extend(_check_n_classes_attr(state, n_classes, n_outputs, path))
     else:
-        n_classes = None if n_outputs is None else [1] * n_outputs
+        n_classes = 1  # a regression tree: one value per output
     n_features_in = state.get("n_features_in_")
     problems.extend(
         check_tree_payload(
