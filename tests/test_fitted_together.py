@@ -10,9 +10,11 @@ the class sets, from a real dump of the class's first recipe.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -93,31 +95,78 @@ def _supported_classes() -> list[str]:
 
 _DROP = object()
 # Each state attribute in turn is dropped or replaced by an empty value of each JSON type.
-# (Edge numbers found more, now checked too; they stay out of this test because a few of
-# them make a valid query allocate gigabytes, which is slow on a shared machine.)
 REPLACEMENTS = {"dropped": _DROP, "null": None, "[]": [], "{}": {}, '""': "", "true": True}
+# Each number in the state (a JSON number or a numpy scalar's value) is also set to each of
+# these: counts that size an allocation or a loop, and signs and fractions fit never leaves.
+EDGE_NUMBERS = {
+    "0": 0,
+    "-1": -1,
+    "1000": 1000,
+    "10**9": 10**9,
+    "1e9": 1e9,
+    "-1.0": -1.0,
+    "0.5": 0.5,
+}
 # Attributes whose edge values scikit-learn's own checks refuse at query time, as they would
 # for a model fitted that way: a faithful load fails the same way.
 SKLEARN_REFUSES_AT_QUERY_TIME: dict[str, str] = {
+    # (and where no array is as wide, 10**9 makes get_feature_names_out build 10**9 names, as
+    # for a model fitted on that many sparse columns: SECURITY.md)
     "n_features_in_": "the query's width no longer matches (ValueError: X has 5 features...)",
     "_precomputed": "MissingIndicator then takes only boolean masks",
     "noise_variance_": "PCA's precision is singular when it reaches an explained variance",
 }
 
 
+@contextlib.contextmanager
+def _at_most_more_memory(extra: int) -> Iterator[None]:
+    """Caps this process's address space at its current size plus ``extra`` bytes, so that a
+    file whose number sizes an allocation fails fast with MemoryError instead of taking
+    minutes and the machine's memory (n_outputs_ = 10**9 on a regression tree took 8 GB)."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as f:
+            current = int(f.read().split()[0]) * resource.getpagesize()
+    except (ImportError, OSError):  # not Linux: run without the cap
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = current + extra
+    if soft != resource.RLIM_INFINITY:
+        cap = min(cap, soft)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _edge_numbers(value: Any) -> list[tuple[str, Any]]:
+    """The edge-number replacements of a state value that is a number, else none."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return list(EDGE_NUMBERS.items())
+    if isinstance(value, dict) and len(value) == 1:  # a numpy scalar: {"float64": 0.5}
+        ((dtype, number),) = value.items()
+        if isinstance(number, (int, float)) and not isinstance(number, bool):
+            return [(f"{dtype} {label}", {dtype: edge}) for label, edge in EDGE_NUMBERS.items()]
+    return []
+
+
 @pytest.mark.parametrize("class_path", _supported_classes(), ids=lambda c: c.rsplit(".", 1)[1])
-def test_a_file_with_any_one_state_attribute_emptied_is_refused_or_still_works(
+def test_a_file_with_any_one_state_attribute_emptied_or_at_an_edge_is_refused_or_still_works(
     class_path: str,
 ) -> None:
-    """The survey behind DROPPED, for every supported class: each state attribute of its first
-    recipe's dump is dropped or emptied in turn; the file must be refused with a milo_codec
-    error, or load a model on which every inference method the original runs still runs (it
-    had found an empty AdaBoost and a forest with n_classes_ = [] whose check raised
-    IndexError during load)."""
+    """The survey behind DROPPED and COUNT_CASES, for every supported class: each state
+    attribute of its first recipe's dump is dropped or emptied in turn, and each number set to
+    each edge; the file must be refused with a milo_codec error, or load a model on which every
+    inference method the original runs still runs (it had found an empty AdaBoost, a forest
+    with n_classes_ = [] whose check raised IndexError during load, and counts that made
+    predict_proba or get_feature_names_out allocate without bound)."""
     module, name = class_path.rsplit(".", 1)
     if name.startswith("Halving"):
         importlib.import_module("sklearn.experimental.enable_halving_search_cv")
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _at_most_more_memory(2 << 30):
         warnings.simplefilter("ignore")
         fitted = first_recipe(getattr(importlib.import_module(module), name)).fit()
         methods = [
@@ -133,7 +182,7 @@ def test_a_file_with_any_one_state_attribute_emptied_is_refused_or_still_works(
         for field in list(state) if isinstance(state, dict) else []:
             if field in SKLEARN_REFUSES_AT_QUERY_TIME:
                 continue
-            for label, value in REPLACEMENTS.items():
+            for label, value in [*REPLACEMENTS.items(), *_edge_numbers(state[field])]:
                 doc = json.loads(text)
                 if value is _DROP:
                     del doc["model"]["state"][field]
@@ -141,7 +190,9 @@ def test_a_file_with_any_one_state_attribute_emptied_is_refused_or_still_works(
                     doc["model"]["state"][field] = value
                 try:
                     loaded = milo_codec.loads(json.dumps(doc))
-                except milo_codec.MiloError:
+                except milo_codec.MiloError as e:
+                    if "memory ran out" in str(e):  # a number in the file sized an allocation
+                        failures.append((field, label, "load", "MemoryError"))
                     continue
                 broken = [(m, query_outcome(loaded, m, fitted.X)) for m in methods]
                 failures += [(field, label, m, e) for m, e in broken if e is not None]
