@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.random.bit_generator import ISeedSequence
 from pydantic_core import PydanticCustomError, core_schema
 
 from milo_codec.codecs import kinds as k
@@ -23,6 +24,14 @@ def _encode_random_state(rs: np.random.RandomState, encode: Encode, path: str) -
     }
 
 
+class _NoEntropy(ISeedSequence):
+    """A seed for a generator whose state is set right after: drawing fresh entropy from the
+    OS and mixing it (numpy's default) is most of the cost of a generator built on load."""
+
+    def generate_state(self, n_words: int, dtype: Any = np.uint32) -> np.ndarray:
+        return np.zeros(n_words, dtype)
+
+
 def _random_state_decoder() -> core_schema.CoreSchema:
     fields = {
         "key": core_schema.typed_dict_field(k.NDArray(allowed=(("uint32", 1),)).schema()),
@@ -36,8 +45,11 @@ def _random_state_decoder() -> core_schema.CoreSchema:
     def build(p: dict) -> np.random.RandomState:
         if p["key"].shape != (624,):
             raise PydanticCustomError("milo", "key must hold 624 uint32 words")
-        rs = np.random.RandomState()
-        rs.set_state(("MT19937", p["key"], p["pos"], p["has_gauss"], p["gauss"]))
+        # Seeded from a constant, not from the OS (the state is replaced at once), and given
+        # the key as a list, which numpy copies word by word: 51 µs instead of 180 here.
+        # (numpy's stubs say SeedSequence; its docs let a bit generator take any ISeedSequence)
+        rs = np.random.RandomState(np.random.MT19937(_NoEntropy()))  # type: ignore[arg-type]
+        rs.set_state(("MT19937", p["key"].tolist(), p["pos"], p["has_gauss"], p["gauss"]))
         return rs
 
     return core_schema.no_info_after_validator_function(build, k.closed_object(fields))
@@ -64,7 +76,7 @@ def _generator_decoder() -> core_schema.CoreSchema:
     }
 
     def build(p: dict) -> np.random.Generator:
-        bit_generator = getattr(np.random, p["bit_generator"])()
+        bit_generator = getattr(np.random, p["bit_generator"])(_NoEntropy())
         state = p["state"]
         if state.get("bit_generator") != p["bit_generator"]:
             raise PydanticCustomError("milo", "state.bit_generator must name the same generator")
