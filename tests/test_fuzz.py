@@ -197,7 +197,9 @@ def test_mutants_in_children_never_crash_hang_or_exhaust_memory(tmp_path: Path) 
             outcome.status == "query-raised"
         ):  # which methods raised what, e.g. "predict: ValueError"
             stats[f"query-raised {outcome.message}"] += 1
-        if outcome.status not in ALLOWED_IN_CHILDREN:
+        # A small mutant that runs out of memory was sized by one of its numbers, before the
+        # limits (which bound what a file may declare) or the checks could refuse it.
+        if outcome.status not in ALLOWED_IN_CHILDREN or "memory ran out" in outcome.message:
             bad.append(f"{name} {edits_of[name]}: {outcome}")
     assert bad == []
 
