@@ -65,6 +65,13 @@ def _drop_last_classes(doc: dict) -> None:
     doc["model"]["state"]["classes_"].pop()
 
 
+def _string_labels(doc: dict) -> None:
+    """Member 0 (and the chain's record of it) with labels a chain's fit refuses."""
+    labels = {"ndarray": {"dtype": "object", "shape": [2], "data": ["a", "b"]}}
+    doc["model"]["state"]["estimators_"][0]["state"]["classes_"] = labels
+    doc["model"]["state"]["classes_"][0] = labels
+
+
 def _param(**fields: Any) -> Any:
     def mutate(doc: dict) -> None:
         doc["model"]["params"].update(fields)
@@ -97,6 +104,13 @@ CASES: dict[str, Case] = {
         "InvariantError",
         f"{S}.estimators_[1].state.n_features_in_: is 4 but estimator 1 must have been "
         "fitted on 5 (4 features and 1 earlier outputs)",
+    ),
+    "chain-member-with-string-labels": (
+        CHAIN,
+        _string_labels,
+        "InvariantError",
+        f"{S}.estimators_[0].state.classes_: holds object labels, but a chain's members are "
+        "fitted on numbers (each output is a column of the next member's input)",
     ),
     "chain-method-unknown": (
         CHAIN,

@@ -132,7 +132,25 @@ def chain(params: dict, state: dict, path: str) -> list[Problem]:
         )
     out += _widths(state, path, chained=True)
     if "classes_" in state:
-        out += _classes(state, path)
+        out += _classes(state, path) + _numeric_labels(state, path)
+    return out
+
+
+def _numeric_labels(state: dict, path: str) -> list[Problem]:
+    """A classifier chain's members predict numbers: each output joins the next member's
+    input as a column, so fit refuses labels that are not numbers (a member with string
+    labels had loaded and then failed in predict_proba)."""
+    out = []
+    for i, m in enumerate(_members(state)):
+        own = _state(m).get("classes_")
+        if isinstance(own, np.ndarray) and own.dtype.kind not in "biuf":
+            out.append(
+                Problem(
+                    f"{_at(path, i)}.state.classes_",
+                    f"holds {own.dtype} labels, but a chain's members are fitted on numbers "
+                    "(each output is a column of the next member's input)",
+                )
+            )
     return out
 
 
