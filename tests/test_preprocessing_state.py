@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from crafted import editable_doc
+from crafted import editable_doc, load_in_children
 from sklearn.preprocessing import (
     KBinsDiscretizer,
+    MultiLabelBinarizer,
     OneHotEncoder,
     OrdinalEncoder,
     PolynomialFeatures,
@@ -312,3 +314,44 @@ def test_a_binning_encoder_fit_would_not_build_is_refused(
     with pytest.raises(milo_codec.InvariantError) as e:
         milo_codec.loads(json.dumps(doc))
     assert expected in str(e.value)
+
+
+def _multilabel(column_of_first: int | None = None, swap: bool = False) -> dict:
+    """A MultiLabelBinarizer over labels 1..4 whose transform built its column cache."""
+    mlb = MultiLabelBinarizer().fit([[1, 2], [3], [4, 1]])
+    mlb.transform([[1]])  # builds _cached_dict
+    doc = editable_doc(mlb)
+    items = doc["model"]["state"]["_cached_dict"]["dict_items"]
+    if column_of_first is not None:
+        items[0][1] = column_of_first
+    if swap:
+        items[0][1], items[1][1] = items[1][1], items[0][1]
+    return doc
+
+
+MULTILABEL_CASES: dict[str, tuple[dict, str]] = {
+    "a-column-past-the-end": (
+        _multilabel(column_of_first=10**9),
+        "$.model.state._cached_dict: maps 1 to 1000000000 but it is classes_[0]",
+    ),
+    "two-labels-swapped": (
+        _multilabel(swap=True),
+        "$.model.state._cached_dict: maps 1 to 1 but it is classes_[0]",
+    ),
+}
+
+
+def test_a_multilabel_column_cache_fit_would_not_build_is_refused(tmp_path: Path) -> None:
+    """transform writes a sparse matrix's column indices from _cached_dict without bounds
+    checks; a column of 10**9 crashed the process (SIGSEGV) when the output was made dense.
+    In child processes, so that the old behaviour is a failed case, not a dead test run."""
+    docs = {name: doc for name, (doc, _) in MULTILABEL_CASES.items()}
+    docs["unmodified"] = _multilabel()
+    then = "model.transform([[1, 3], [2]])"
+    outcomes = load_in_children(docs, tmp_path, then=then)
+    assert outcomes["unmodified"].status == "loaded", outcomes["unmodified"]
+    for name, (_, expected) in MULTILABEL_CASES.items():
+        assert outcomes[name].error == "InvariantError", (name, outcomes[name])
+        assert any(line.strip().startswith(expected) for line in outcomes[name].lines), outcomes[
+            name
+        ]

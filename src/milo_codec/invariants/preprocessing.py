@@ -236,7 +236,35 @@ def label_binarizer_labels(params: dict, state: dict, path: str) -> list[Problem
     return []
 
 
+def multilabel_columns(params: dict, state: dict, path: str) -> list[Problem]:
+    """MultiLabelBinarizer's ``_cached_dict``, once built, maps each label of ``classes_`` to
+    its position, as transform builds it. transform writes a sparse matrix's column indices
+    from it unchecked: a column past ``len(classes_)`` crashed the process when the result was
+    made dense (found by setting a nested number to 10**9)."""
+    cache, classes = state.get("_cached_dict"), state.get("classes_")
+    if not isinstance(cache, dict) or not isinstance(classes, np.ndarray):
+        return []
+    where = f"{path}.state._cached_dict"
+    if len(cache) != len(classes):
+        return [Problem(where, f"has {len(cache)} labels but classes_ holds {len(classes)}")]
+    for i, label in enumerate(classes.tolist()):
+        try:
+            column = cache.get(label)
+        except TypeError:  # an unhashable label: classes_unique reports it
+            return []
+        if type(column) is not int or column != i:
+            return [
+                Problem(
+                    where,
+                    f"maps {label!r} to {column!r} but it is classes_[{i}]: each label's "
+                    "column is its position in classes_",
+                )
+            ]
+    return []
+
+
 CHECKS: dict[str, Check] = {
+    "multilabel_columns": multilabel_columns,
     "polynomial_sizes": polynomial_sizes,
     "spline_features": spline_features,
     "kbins_encoder": kbins_encoder,
