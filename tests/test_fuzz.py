@@ -8,7 +8,11 @@ numpy error, ...) is a failure hypothesis shrinks to a minimal edit list. In chi
 (with a 4 GiB address-space limit and a timeout), the same kind of mutants are loaded and
 queried, so that a segfault, a hang or an allocation without bound shows up as an outcome.
 
-CI runs a fixed, derandomized handful of mutants per class; ``MILO_FUZZ=full`` runs many more.
+Besides random mutants, every number outside arrays inside a model node (a tree's counts, a
+label-to-column map, a nested model's sizes) is set to each of a few edge values in turn.
+
+CI runs a fixed, derandomized handful of mutants per class, and one edge-number path per
+shape; ``MILO_FUZZ=full`` runs many more mutants and every path.
 Outcome counts per class family go to ``out/fuzz-report.json`` and the terminal summary.
 """
 
@@ -202,6 +206,95 @@ def test_mutants_in_children_never_crash_hang_or_exhaust_memory(tmp_path: Path) 
         if outcome.status not in ALLOWED_IN_CHILDREN or "memory ran out" in outcome.message:
             bad.append(f"{name} {edits_of[name]}: {outcome}")
     assert bad == []
+
+
+# Each number outside arrays is set to each of these in turn (counts, indices, sizes).
+EDGE_NUMBERS = (0, -1, 1000, 10**9, 1e9, -1.0, 0.5)
+# Containers whose numbers are array data: the limits and the array checks bound those.
+_ARRAYS = ("ndarray", "recarray", "csr_matrix", "csc_matrix")
+
+
+def _nested_numbers(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Paths to the numbers inside a model node that are not array data."""
+    if isinstance(value, dict):
+        if any(key in value for key in _ARRAYS):
+            return
+        for key, v in value.items():
+            yield from _nested_numbers(v, (*path, key))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _nested_numbers(v, (*path, i))
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield path
+
+
+def _used(seed: Seed) -> str:
+    """The seed's text after its model answered queries, as a user saves it: some models
+    build caches on first use (MultiLabelBinarizer's label-to-column map)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = milo_codec.loads(seed.text)
+        for method in ("predict", "transform", "decision_function", "predict_proba"):
+            with contextlib.suppress(Exception):
+                getattr(model, method, None)(seed.query)  # type: ignore[misc]
+    return json.dumps(editable_doc(model))
+
+
+def _edge_variants(text: str) -> Iterator[tuple[str, str]]:
+    """(name, text) of a document with one nested number at one edge value. Outside full
+    mode, one path per shape (list positions ignored): a forest's hundred trees repeat one
+    shape."""
+    doc = json.loads(text)
+    seen = set()
+    for path in _nested_numbers(doc["model"]):
+        if len(path) == 2 and path[0] in ("params", "state"):
+            continue  # top-level numbers: test_fitted_together and test_parameter_edges
+        shape = tuple("*" if isinstance(p, int) else p for p in path)
+        if not FULL and shape in seen:
+            continue
+        seen.add(shape)
+        for edge in EDGE_NUMBERS:
+            variant = json.loads(text)
+            node = variant["model"]
+            for p in path[:-1]:
+                node = node[p]
+            node[path[-1]] = edge
+            yield f"{'.'.join(map(str, path))}={edge!r}", json.dumps(variant)
+
+
+def test_every_nested_number_at_an_edge_never_crashes_hangs_or_exhausts_memory(
+    tmp_path: Path,
+) -> None:
+    """Numbers inside object kinds and nested models (a tree's counts, a label-to-column map,
+    a kernel's sizes), each set to each edge value, loaded and queried in child processes.
+    It found a MultiLabelBinarizer whose column map pointed past its classes: it loaded, and
+    transform crashed the process (SIGSEGV) when making its output dense."""
+    docs: dict[str, str | dict] = {}
+    queries: dict[str, Any] = {}
+    for family_seeds in seeds().values():
+        for seed in family_seeds:
+            name = seed.class_path.rsplit(".", 1)[1]
+            queries[name] = seed.query
+            for edit, text in _edge_variants(_used(seed)):
+                docs[f"{name}/{edit}"] = text
+    query_path = tmp_path / "queries.pickle"
+    query_path.write_bytes(pickle.dumps(queries))
+    outcomes = load_in_children(
+        docs,
+        tmp_path / "edges",
+        timeout=CHILD_TIMEOUT,
+        then=_QUERY.format(path=str(query_path)),
+        rlimit=CHILD_RLIMIT,
+    )
+    bad = [
+        f"{name}: {outcome}"
+        for name, outcome in outcomes.items()
+        if outcome.status not in ALLOWED_IN_CHILDREN
+        or "memory ran out" in outcome.message
+        or outcome.error == "MemoryError"
+    ]
+    assert len(docs) > 1000, len(docs)  # the walk still finds the nested numbers
+    assert not bad, "\n".join(bad)
 
 
 @pytest.fixture(scope="module", autouse=True)
