@@ -43,6 +43,8 @@ class ModelIR:
     params: tuple[FieldIR, ...]
     state: tuple[FieldIR, ...]
     unfitted_state: bool = False  # the schema allows a state holding only set_output config
+    # the fitted state's dependentRequired: (field, the fields it requires), in schema order
+    dependent_required: tuple[tuple[str, tuple[str, ...]], ...] = ()
     derived: tuple[str, ...] = ()
     invariants: tuple[str, ...] = ()
     extra_imports: tuple[str, ...] = field(default=())

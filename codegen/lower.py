@@ -17,7 +17,15 @@ VALUES = BASE_URI + "common/values/v1.json#/$defs/"
 ANNOTATIONS = {"description", "title", "$comment", "examples", "default"}
 NUMERIC = tuple(NUMPY_SCALARS)  # the numpy scalar tags: np_<name> in the common schema
 _NDARRAY = re.compile(r"^ndarray_([a-z0-9]+)_([0-9])d$")
-_RESERVED = set(dir(BaseModel)) | {"k", "np", "Any", "Annotated", "Literal", "Field"}
+_RESERVED = set(dir(BaseModel)) | {
+    "k",
+    "np",
+    "Any",
+    "Annotated",
+    "Literal",
+    "Field",
+    "dependent_required",  # CodecModel's class attribute
+}
 
 
 def pyname(name: str) -> str:
@@ -94,7 +102,7 @@ class Lowering:
             raise self.fail("/properties/class", f"must be {{'const': {class_path!r}}}")
         if props["schema"] != {"const": self.file.id}:
             raise self.fail("/properties/schema", "must be {'const': <this file's $id>}")
-        params = self.object_fields(props["params"], "/properties/params", shapes=False)
+        params = self.object_fields(props["params"], "/properties/params", fitted=False)
         state_s = props["state"]
         alts = state_s.get("anyOf")
         unfitted = {"$ref": VALUES + "unfitted_state"}
@@ -107,9 +115,9 @@ class Lowering:
                 "/properties/state",
                 "must be anyOf [{type: null}, (the unfitted_state $ref,) {fitted state object}]",
             )
-        state = self.object_fields(
-            alts[-1], f"/properties/state/anyOf/{len(alts) - 1}", shapes=True
-        )
+        fitted = f"/properties/state/anyOf/{len(alts) - 1}"
+        state = self.object_fields(alts[-1], fitted, fitted=True)
+        dependent_required = self.dependent_required(alts[-1], fitted, state)
         module = "milo_codec._generated." + rel[: -len(".json")].replace("/", ".")
         derived = tuple(s.get("x-milo-derived", ()))
         invariants = tuple(s.get("x-milo-invariants", ()))
@@ -123,14 +131,18 @@ class Lowering:
             params=params,
             state=state,
             unfitted_state=len(alts) == 3,
+            dependent_required=dependent_required,
             derived=derived,
             invariants=invariants,
             notes=s.get("description", ""),
             import_first=import_first,
         )
 
-    def object_fields(self, s: dict, pointer: str, shapes: bool) -> tuple[FieldIR, ...]:
-        self.keys(s, pointer, {"type", "additionalProperties", "required", "properties"})
+    def object_fields(self, s: dict, pointer: str, fitted: bool) -> tuple[FieldIR, ...]:
+        """A closed object's fields; ``fitted``: the fitted-state object, the only one that may
+        declare shapes and dependentRequired."""
+        allowed = {"type", "additionalProperties", "required", "properties"}
+        self.keys(s, pointer, (allowed | {"dependentRequired"}) if fitted else allowed)
         if s.get("type") != "object" or s.get("additionalProperties") is not False:
             raise self.fail(
                 pointer, "must be a closed object (type object, additionalProperties false)"
@@ -142,7 +154,7 @@ class Lowering:
             fp = f"{pointer}/properties/{name}"
             shape: tuple[tuple[int | str, ...], ...] = ()
             if "x-milo-shape" in fs:
-                if not shapes:
+                if not fitted:
                     raise self.fail(fp, "x-milo-shape is only used on fitted state")
                 shape = self.shape(fs["x-milo-shape"], fp + "/x-milo-shape")
                 fs = {k: v for k, v in fs.items() if k != "x-milo-shape"}
@@ -155,6 +167,33 @@ class Lowering:
         if unknown:
             raise self.fail(pointer + "/required", f"names undeclared fields {sorted(unknown)}")
         return tuple(fields)
+
+    def dependent_required(
+        self, s: dict, pointer: str, fields: tuple[FieldIR, ...]
+    ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The fitted state's ``dependentRequired``: each field that, when present, needs others
+        present too (a fitted state is whole: schemas/README.md §2)."""
+        if "dependentRequired" not in s:
+            return ()
+        pointer += "/dependentRequired"
+        deps = s["dependentRequired"]
+        if not isinstance(deps, dict) or not deps:
+            raise self.fail(pointer, "must map field names to the fields they require")
+        declared = {f.name for f in fields}
+        out = []
+        for key, names in deps.items():
+            kp = f"{pointer}/{key}"
+            if key not in declared:
+                raise self.fail(kp, f"names an undeclared field {key!r}")
+            if not isinstance(names, list):
+                raise self.fail(kp, "must be a list of the field names it requires")
+            if not names:
+                raise self.fail(kp, "an empty list requires nothing: remove the entry")
+            for i, name in enumerate(names):
+                if not isinstance(name, str) or name not in declared:
+                    raise self.fail(f"{kp}/{i}", f"names an undeclared field {name!r}")
+            out.append((key, tuple(names)))
+        return tuple(out)
 
     def shape(self, v: Any, pointer: str) -> tuple[tuple[int | str, ...], ...]:
         alts = v if v and isinstance(v[0], list) else [v]

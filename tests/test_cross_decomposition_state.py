@@ -75,11 +75,11 @@ def test_coefficients_must_cover_every_feature() -> None:
 
 def test_a_fitted_model_missing_one_fitted_attribute_is_refused() -> None:
     # fitted attributes are optional in the schema (an unfitted PLS model has a state holding
-    # its deflation constants), so the invariant requires them together
+    # its deflation constants), so its dependentRequired requires them together
     doc = _doc("multi")
     del doc["model"]["state"]["x_rotations_"]
     assert _problems(doc) == [
-        f"{S}.x_rotations_: is missing: a fitted model has every fitted attribute"
+        f"{S}.x_rotations_: is missing: a fitted model that has n_features_in_ has it too"
     ]
 
 

@@ -179,8 +179,7 @@ CRAFTED = [
     pytest.param(
         _forest,
         _half_fitted,
-        "$.model.state: a fitted ensemble holds every attribute its fit sets (or, unfitted, "
-        "none); missing: estimators_",
+        "$.model.state.estimators_: is missing: a fitted model that has n_features_in_ has it too",
         id="forest-partly-fitted",
     ),
     pytest.param(

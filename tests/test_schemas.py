@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,78 @@ def test_codegen_refuses_an_unsupported_keyword(tmp_path: Path) -> None:
         "schemas/sklearn/linear_model/Ridge/v1.json#/properties/params/properties/alpha: "
         "unsupported keyword 'multipleOf' here"
     ) in result.stderr
+
+
+def test_every_codec_carries_its_schema_s_dependent_required() -> None:
+    """A fitted state's dependentRequired (schemas/README.md §4) reaches the generated codec,
+    which enforces it while validating, as any JSON Schema validator does."""
+    declared = 0
+    for p in FILES:
+        schema = json.loads(p.read_text())
+        if "x-milo-class" not in schema:
+            continue
+        fitted = schema["properties"]["state"]["anyOf"][-1]
+        expected = {k: tuple(v) for k, v in fitted.get("dependentRequired", {}).items()}
+        codec = codec_for(schema["$id"])
+        assert codec is not None
+        assert dict(codec.dependent_required) == expected, p
+        declared += bool(expected)
+    assert declared > 0
+
+
+_TREE = "sklearn/tree/DecisionTreeRegressor/v1.json"
+_FITTED = "#/properties/state/anyOf/1"
+
+
+def _fitted_state(schema: dict) -> dict:
+    return schema["properties"]["state"]["anyOf"][1]
+
+
+def _params_depend(schema: dict) -> None:
+    schema["properties"]["params"]["dependentRequired"] = {"max_depth": ["splitter"]}
+
+
+def _undeclared_key(schema: dict) -> None:
+    _fitted_state(schema)["dependentRequired"]["n_nodes_"] = ["n_features_in_"]
+
+
+def _undeclared_name(schema: dict) -> None:
+    _fitted_state(schema)["dependentRequired"]["n_features_in_"].append("tree")
+
+
+def _empty_list(schema: dict) -> None:
+    _fitted_state(schema)["dependentRequired"]["tree_"] = []
+
+
+def _not_a_list(schema: dict) -> None:
+    _fitted_state(schema)["dependentRequired"]["tree_"] = "n_features_in_"
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (_params_depend, "#/properties/params: unsupported keyword 'dependentRequired' here"),
+        (_undeclared_key, f"{_FITTED}/dependentRequired/n_nodes_: names an undeclared field"),
+        (_undeclared_name, f"{_FITTED}/dependentRequired/n_features_in_/3: names an undeclared"),
+        (_empty_list, f"{_FITTED}/dependentRequired/tree_: an empty list requires nothing"),
+        (_not_a_list, f"{_FITTED}/dependentRequired/tree_: must be a list of the field names"),
+    ],
+    ids=["on-params", "undeclared-key", "undeclared-name", "empty-list", "not-a-list"],
+)
+def test_codegen_refuses_a_dependent_required_it_cannot_enforce(
+    edit: Callable[[dict], None], expected: str
+) -> None:
+    """dependentRequired stands only on the fitted-state object, and maps its declared fields
+    to non-empty lists of its declared fields; anything else stops codegen with the file and
+    JSON pointer. (Lowered in-process: meta-validation alone would refuse some of these first.)
+    """
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))  # codegen runs from the repository root
+    from codegen.discover import SchemaFile, SchemaProblem
+    from codegen.lower import Lowering
+
+    schema = json.loads((SCHEMAS / _TREE).read_text())
+    edit(schema)
+    with pytest.raises(SchemaProblem) as e:
+        Lowering(SchemaFile(Path(_TREE), schema, "0" * 64)).model()
+    assert str(e.value).startswith(f"schemas/{_TREE}{expected}")

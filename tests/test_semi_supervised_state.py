@@ -132,9 +132,8 @@ CASES: dict[str, Case] = {
     "partly-fitted": (
         RBF,
         _drop("X_"),
-        "InvariantError",
-        f"{S}: a fitted model needs n_features_in_, X_, classes_, label_distributions_, "
-        "n_iter_, transduction_ together; missing: X_",
+        "SchemaError",
+        f"{S}.X_: is missing: a fitted model that has n_features_in_ has it too",
     ),
     "self-training-estimator-of-another-class": (
         SELF,

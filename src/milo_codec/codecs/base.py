@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Annotated, Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from milo_codec.codecs import kinds
 
@@ -29,11 +30,19 @@ class CodecModel(BaseModel):
         defer_build=True,
     )
 
+    # JSON Schema's dependentRequired, by JSON name: an object holding a key holds every name
+    # listed for it. Generated fitted-state classes set it from their schema.
+    dependent_required: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+
     @model_validator(mode="wrap")
     @classmethod
     def _keep_key_order(cls, data: Any, handler: Any) -> Any:
         if type(data) is dict and len(data) > len(cls.model_fields) + kinds.MAX_UNKNOWN_LISTED:
             kinds.refuse_unknown_members(data, _python_names(cls))
+        if cls.dependent_required and type(data) is dict:
+            missing = _missing_dependencies(cls.dependent_required, data)
+            if missing:
+                _refuse_missing(missing, data, handler)
         obj = handler(data)
         if isinstance(data, dict):
             # The file's key order: attribute order is part of a faithful __dict__. Kept as
@@ -52,6 +61,39 @@ class CodecModel(BaseModel):
 
 
 _BY_JSON_NAME = "by_json_name"
+
+
+def _missing_dependencies(requires: Mapping[str, tuple[str, ...]], data: dict) -> dict[str, str]:
+    """Each name a present key requires but ``data`` lacks → the first key (in the file's
+    order) that requires it."""
+    missing: dict[str, str] = {}
+    for key in data:
+        for name in requires.get(key, ()):
+            if name not in data and name not in missing:
+                missing[name] = key
+    return missing
+
+
+def _refuse_missing(missing: dict[str, str], data: dict, handler: Any) -> None:
+    """Raise one error per missing dependency at its own place, after the object's other
+    errors, if any: a JSON Schema validator reports them all alike."""
+    errors: list[Any] = []
+    try:
+        handler(data)
+    except ValidationError as e:
+        # as raised, keeping each error's type (limits are told apart by it) and message
+        errors = [
+            {
+                "type": PydanticCustomError(err["type"], err["msg"], err.get("ctx")),
+                "loc": err["loc"],
+                "input": None,
+            }
+            for err in e.errors(include_url=False, include_input=False)
+        ]
+    for name, key in missing.items():
+        error = PydanticCustomError("milo", f"is missing: a fitted model that has {key} has it too")
+        errors.append({"type": error, "loc": (name,), "input": None})
+    raise ValidationError.from_exception_data("state", errors)
 
 
 @functools.cache
@@ -119,3 +161,5 @@ class ModelCodec:
     shapes: dict[str, tuple[Shape, ...]]
     derived: tuple[str, ...]
     invariants: tuple[str, ...]
+    # the fitted state's dependentRequired (what its State class enforces), by JSON name
+    dependent_required: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

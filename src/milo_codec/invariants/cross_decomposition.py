@@ -12,29 +12,6 @@ import numpy as np
 
 from milo_codec.errors import Problem
 from milo_codec.invariants.base import Check
-from milo_codec.invariants.presence import fitted_together
-
-_FITTED = (
-    "n_features_in_",
-    "_predict_1d",
-    "_norm_y_weights",
-    "_x_mean",
-    "_y_mean",
-    "_x_std",
-    "_y_std",
-    "x_weights_",
-    "y_weights_",
-    "_x_scores",
-    "_y_scores",
-    "x_loadings_",
-    "y_loadings_",
-    "n_iter_",
-    "x_rotations_",
-    "y_rotations_",
-    "coef_",
-    "intercept_",
-    "_n_features_out",
-)
 
 
 def pls_predict_1d_single_target(params: dict, state: dict, path: str) -> list[Problem]:
@@ -54,6 +31,4 @@ def pls_predict_1d_single_target(params: dict, state: dict, path: str) -> list[P
 
 CHECKS: dict[str, Check] = {
     "pls_predict_1d_single_target": pls_predict_1d_single_target,
-    "pls_fitted_together": fitted_together(_FITTED),
-    "pls_regression_fitted_together": fitted_together((*_FITTED, "x_scores_", "y_scores_")),
 }

@@ -10,7 +10,6 @@ document walk checks every nested model node.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
@@ -143,88 +142,14 @@ def _n_classes(state: dict) -> int | None:
     return None
 
 
-# An unfitted forest, bagging or boosting ensemble already holds what its __init__ sets
-# (estimator_params, ...), so its schema cannot require the fitted attributes: they are
-# present all together or not at all, and the checks below apply only to a fitted one.
-_BAGGED = (
-    "n_features_in_",
-    "_n_samples",
-    "estimator_",
-    "_max_samples",
-    "_max_features",
-    "_sample_weight",
-    "estimators_",
-    "estimators_features_",
-    "_seeds",
-)
-_FITTED = {
-    "forest": (
-        "n_features_in_",
-        "_n_samples",
-        "n_outputs_",
-        "_sample_weight",
-        "_n_samples_bootstrap",
-        "estimator_",
-        "estimators_",
-    ),
-    "bagging": _BAGGED,
-    "isolation_forest": (
-        *_BAGGED,
-        "max_samples_",
-        "_average_path_length_per_tree",
-        "_decision_path_lengths",
-        "offset_",
-    ),
-    "adaboost": (
-        "n_features_in_",
-        "estimator_",
-        "estimators_",
-        "estimator_weights_",
-        "estimator_errors_",
-    ),
-    "gradient_boosting": (
-        "n_features_in_",
-        "n_trees_per_iteration_",
-        "max_features_",
-        "_loss",
-        "init_",
-        "estimators_",
-        "train_score_",
-        "n_estimators_",
-        "_rng",
-    ),
-    "stacking": (
-        "final_estimator_",
-        "estimators_",
-        "named_estimators_",
-        "stack_method_",
-        "_n_feature_outs",
-    ),
-}
+def _fitted(state: dict) -> bool:
+    """Whether the node is fitted, and so holds every attribute its fit sets.
 
-
-# What a classifier's or an embedding's fit sets besides; its own invariant name says which.
-_CLASSES = ("classes_", "n_classes_")
-_EMBEDDING = ("one_hot_encoder_", "_n_features_out")
-
-
-def _fitted(
-    kind: str, state: dict, path: str, also: tuple[str, ...] = ()
-) -> tuple[bool, list[Problem]]:
-    """(whether the node is fitted, problems if it is only partly so)."""
-    names = _FITTED[kind] + also
-    missing = [n for n in names if n not in state]
-    if not missing:
-        return True, []
-    if len(missing) == len(names):
-        return False, []
-    return False, [
-        Problem(
-            f"{path}.state",
-            "a fitted ensemble holds every attribute its fit sets (or, unfitted, none); "
-            f"missing: {', '.join(missing)}",
-        )
-    ]
+    An unfitted forest, bagging, boosting or stacking ensemble already holds what its __init__
+    sets (estimator_params, ...), so its schema cannot require the fitted attributes; its
+    dependentRequired ties each of them to estimators_ instead (checked before any invariant).
+    """
+    return "estimators_" in state
 
 
 # ---------------------------------------------------------------------------
@@ -324,9 +249,8 @@ _STACK_METHODS = ("predict", "predict_proba", "decision_function")
 
 
 def stacking(params: dict, state: dict, path: str) -> list[Problem]:
-    fitted, partly = _fitted("stacking", state, path)
-    if not fitted:
-        return partly
+    if not _fitted(state):
+        return []
     out = _named(params, state, path)
     out += _same_n_features(state, path, None)
     members = _members(state)
@@ -445,14 +369,13 @@ def _feature_subsets(state: dict, path: str) -> list[Problem]:
     return out
 
 
-def bagging(params: dict, state: dict, path: str, also: tuple[str, ...] = ()) -> list[Problem]:
-    fitted, partly = _fitted("bagging", state, path, also)
-    if not fitted:
-        return partly
-    if also == _CLASSES:
-        partly = _class_count(state, path)
-        if partly:
-            return partly
+def bagging(params: dict, state: dict, path: str) -> list[Problem]:
+    if not _fitted(state):
+        return []
+    if "classes_" in state:
+        wrong = _class_count(state, path)
+        if wrong:
+            return wrong
     out = _count(params, state, path)
     out += _feature_subsets(state, path)
     seeds = state.get("_seeds")
@@ -493,9 +416,8 @@ def _subset_classes(state: dict, path: str, n: int) -> list[Problem]:
 
 
 def isolation_forest(params: dict, state: dict, path: str) -> list[Problem]:
-    fitted, partly = _fitted("isolation_forest", state, path)
-    if not fitted:
-        return partly
+    if not _fitted(state):
+        return []
     out = _count(params, state, path)
     out += _feature_subsets(state, path)
     members = _members(state)
@@ -535,13 +457,12 @@ def _node_count(member: Any) -> int | None:
 # Forests
 
 
-def forest(params: dict, state: dict, path: str, also: tuple[str, ...] = ()) -> list[Problem]:
+def forest(params: dict, state: dict, path: str) -> list[Problem]:
     """Every tree saw the forest's features and outputs (and, for a classifier, classes)."""
-    fitted, partly = _fitted("forest", state, path, also)
-    if not fitted:
-        return partly
+    if not _fitted(state):
+        return []
     out = _count(params, state, path)
-    if also == _EMBEDDING:
+    if "one_hot_encoder_" in state:  # RandomTreesEmbedding
         out += _embedding_width(state, path)
     out += _same_n_features(state, path, as_int(state.get("n_features_in_")))
     n_outputs = as_int(state.get("n_outputs_"))
@@ -573,15 +494,14 @@ def forest(params: dict, state: dict, path: str, also: tuple[str, ...] = ()) -> 
 # Boosting
 
 
-def adaboost(params: dict, state: dict, path: str, also: tuple[str, ...] = ()) -> list[Problem]:
+def adaboost(params: dict, state: dict, path: str) -> list[Problem]:
     """One weight and one error per boosting round; rounds may stop early (fewer members)."""
-    fitted, partly = _fitted("adaboost", state, path, also)
-    if not fitted:
-        return partly
-    if also == _CLASSES:
-        partly = _class_count(state, path)
-        if partly:
-            return partly
+    if not _fitted(state):
+        return []
+    if "classes_" in state:
+        wrong = _class_count(state, path)
+        if wrong:
+            return wrong
     out: list[Problem] = []
     n, members = as_int(params.get("n_estimators")), _members(state)
     for name in ("estimator_weights_", "estimator_errors_"):
@@ -618,13 +538,10 @@ def adaboost(params: dict, state: dict, path: str, also: tuple[str, ...] = ()) -
     return out
 
 
-def gradient_boosting(
-    params: dict, state: dict, path: str, also: tuple[str, ...] = ()
-) -> list[Problem]:
+def gradient_boosting(params: dict, state: dict, path: str) -> list[Problem]:
     """estimators_ is an (n_estimators_, n_trees_per_iteration_) grid of regression trees."""
-    fitted, partly = _fitted("gradient_boosting", state, path, also)
-    if not fitted:
-        return partly
+    if not _fitted(state):
+        return []
     out: list[Problem] = []
     grid = state.get("estimators_")
     n_stages = as_int(state.get("n_estimators_"))
@@ -689,13 +606,8 @@ CHECKS: dict[str, Check] = {
     "ensemble_voting": voting,
     "ensemble_stacking": stacking,
     "ensemble_bagging": bagging,
-    "ensemble_bagging_classifier": functools.partial(bagging, also=_CLASSES),
     "ensemble_isolation_forest": isolation_forest,
     "ensemble_forest": forest,
-    "ensemble_forest_classifier": functools.partial(forest, also=_CLASSES),
-    "ensemble_trees_embedding": functools.partial(forest, also=_EMBEDDING),
     "ensemble_adaboost": adaboost,
-    "ensemble_adaboost_classifier": functools.partial(adaboost, also=_CLASSES),
     "ensemble_gradient_boosting": gradient_boosting,
-    "ensemble_gradient_boosting_classifier": functools.partial(gradient_boosting, also=_CLASSES),
 }

@@ -20,7 +20,6 @@ import numpy as np
 from milo_codec.codecs.base import NodeModel
 from milo_codec.errors import Problem
 from milo_codec.invariants.base import Check, as_int
-from milo_codec.invariants.presence import fitted_together
 from milo_codec.objects.base import Pending
 from milo_codec.paths import child
 
@@ -201,30 +200,10 @@ def tuned_threshold_results(params: dict, state: dict, path: str) -> list[Proble
     return []
 
 
-# A halving search's constructor sets pre_dispatch, so its schema must admit a state without
-# these; every fit sets all of them (best_* and refit_time_ only when refitting).
-_HALVING_FITTED = (
-    "_n_samples_orig",
-    "_checked_cv_orig",
-    "n_splits_",
-    "multimetric_",
-    "scorer_",
-    "cv_results_",
-    "min_resources_",
-    "max_resources_",
-    "n_resources_",
-    "n_candidates_",
-    "n_remaining_candidates_",
-    "n_required_iterations_",
-    "n_possible_iterations_",
-    "n_iterations_",
-)
-
 CHECKS: dict[str, Check] = {
     "search_results": search_results,
     "search_refit": search_refit,
     "halving_schedule": halving_schedule,
-    "halving_fitted_together": fitted_together(_HALVING_FITTED),
     "threshold_classifier": threshold_classifier,
     "tuned_threshold_results": tuned_threshold_results,
 }

@@ -30,22 +30,12 @@ def _rows(a: Any) -> int | None:
     return int(shape[0]) if isinstance(shape, tuple) and len(shape) == 2 else None
 
 
-_FITTED = ("n_features_in_", "X_", "classes_", "label_distributions_", "n_iter_", "transduction_")
-
-
 def label_propagation(params: dict, state: dict, path: str) -> list[Problem]:
     st = f"{path}.state"
-    missing = [name for name in _FITTED if name not in state]
-    if missing:
-        # LabelPropagation's constructor sets alpha, so its unfitted state is not null
-        if len(missing) == len(_FITTED) and set(state) <= {"alpha"}:
-            return []
-        return [
-            Problem(
-                st,
-                f"a fitted model needs {', '.join(_FITTED)} together; missing: {', '.join(missing)}",
-            )
-        ]
+    if "n_features_in_" not in state:
+        # LabelPropagation's constructor sets alpha, so its unfitted state is not null; its
+        # schema's dependentRequired ties every other attribute to n_features_in_
+        return []
     nn = state.get("nn_fit")
     if params.get("kernel") != "knn":
         if "nn_fit" in state:

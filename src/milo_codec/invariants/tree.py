@@ -339,21 +339,12 @@ def _expected_classes(state: dict[str, Any]) -> list[int] | None:
     return None
 
 
-_FITTED = ("n_features_in_", "n_outputs_", "max_features_", "tree_")
-
-
 def tree_structure(params: dict, state: dict, path: str) -> list[Problem]:
     """``tree_`` is a well-formed tree over ``n_features_in_`` features, ``n_outputs_`` outputs
-    and, for a classifier, the classes in ``classes_`` (a regression tree has 1 per output)."""
-    missing = [name for name in _FITTED if name not in state]
-    if len(missing) not in (0, len(_FITTED)):
-        # An unfitted regression tree holds only class_weight; a fitted one holds all of these.
-        return [
-            Problem(
-                f"{path}.state",
-                f"a fitted tree needs {', '.join(_FITTED)} together; missing: {', '.join(missing)}",
-            )
-        ]
+    and, for a classifier, the classes in ``classes_`` (a regression tree has 1 per output).
+
+    An unfitted regression tree holds only class_weight; its schema's dependentRequired makes a
+    fitted one hold n_features_in_, n_outputs_, max_features_ and tree_ together."""
     tree = state.get("tree_")
     if type(tree) is not Pending:
         return []
